@@ -1,0 +1,388 @@
+import convict from 'convict';
+import { isWoodType, type WoodType } from './domain/order.ts';
+import { redactUrl } from './redact.ts';
+
+/**
+ * Every setting of ordermanagement, read from the environment once at start.
+ * Each key's `env` is the variable a user sets; `doc` and `default` are what
+ * `ordermanagement config` prints, so this schema is the single place they live.
+ */
+const schema = {
+  redisUrl: {
+    doc: 'Redis connection URL (redis:// or rediss://); a password in it is never logged.',
+    format: 'redis-url',
+    sensitive: true,
+    default: 'redis://127.0.0.1:6379',
+    env: 'REDIS_URL',
+  },
+  ordersUrl: {
+    doc: 'Base URL of the Order API.',
+    format: 'http-url',
+    default: 'http://order:5000',
+    env: 'API_URL_ORDERS',
+  },
+  stocksUrl: {
+    doc: 'Base URL of the Stock API.',
+    format: 'http-url',
+    default: 'http://stock:5001',
+    env: 'API_URL_STOCKS',
+  },
+  intervalSeconds: {
+    doc: 'Seconds between two cycles (the job scheduler interval).',
+    format: 'positive-number',
+    default: 5,
+    env: 'INTERVAL_SECONDS',
+  },
+  errorRate: {
+    doc: 'Probability (0..1) that a process-order attempt fails on purpose before any I/O.',
+    format: 'probability',
+    default: 0.1,
+    env: 'ERROR_RATE',
+  },
+  cycleErrorRate: {
+    doc: 'Probability (0..1) that a cycle attempt fails on purpose before any I/O.',
+    format: 'probability',
+    default: 0.1,
+    env: 'CYCLE_ERROR_RATE',
+  },
+  randomSeed: {
+    doc: 'Seed for the simulated failures; empty draws a fresh seed per process.',
+    format: 'optional-int',
+    default: '',
+    env: 'RANDOM_SEED',
+  },
+  logLevel: {
+    doc: 'Log level: error, warn, info, debug.',
+    format: ['error', 'warn', 'info', 'debug'],
+    default: 'info',
+    env: 'LOG_LEVEL',
+  },
+  concurrency: {
+    doc: 'process-order jobs one worker process runs at once.',
+    format: 'positive-int',
+    default: 100,
+    env: 'WORKER_CONCURRENCY',
+  },
+  httpTimeoutMs: {
+    doc: 'Timeout in ms for connecting, for response headers and between body chunks.',
+    format: 'positive-int',
+    default: 5000,
+    env: 'HTTP_TIMEOUT_MS',
+  },
+  httpConnections: {
+    doc: 'Keep-alive connections per upstream (Order API, Stock API).',
+    format: 'positive-int',
+    default: 64,
+    env: 'HTTP_CONNECTIONS',
+  },
+  attempts: {
+    doc: 'Attempts per job (cycle and process-order) before it fails for good.',
+    format: 'positive-int',
+    default: 5,
+    env: 'RETRY_ATTEMPTS',
+  },
+  backoffMs: {
+    doc: 'Base delay in ms of the exponential, jittered backoff between attempts.',
+    format: 'non-negative-int',
+    default: 1000,
+    env: 'RETRY_BACKOFF_MS',
+  },
+  pageSize: {
+    doc: 'Orders fetched per page from the Order API (sent as limit).',
+    format: 'page-size',
+    default: 100,
+    env: 'PAGE_SIZE',
+  },
+  queuePrefix: {
+    doc: 'Redis key prefix of the queues; the braces make a Redis Cluster hash tag.',
+    format: 'queue-prefix',
+    default: '{ordermanagement}',
+    env: 'QUEUE_PREFIX',
+  },
+  keepCompletedSeconds: {
+    doc: 'How long finished (completed) jobs stay visible before they are removed.',
+    format: 'non-negative-int',
+    default: 3600,
+    env: 'KEEP_COMPLETED_SECONDS',
+  },
+  keepCompletedCount: {
+    doc: 'At most this many completed jobs are kept per queue.',
+    format: 'non-negative-int',
+    default: 10000,
+    env: 'KEEP_COMPLETED_COUNT',
+  },
+  keepFailedSeconds: {
+    doc: 'How long failed jobs stay in the failed set for replay.',
+    format: 'non-negative-int',
+    default: 7 * 24 * 3600,
+    env: 'KEEP_FAILED_SECONDS',
+  },
+  shutdownTimeoutMs: {
+    doc: 'On SIGTERM/SIGINT, how long active jobs may take to finish before the process exits anyway.',
+    format: 'positive-int',
+    default: 30000,
+    env: 'SHUTDOWN_TIMEOUT_MS',
+  },
+  simHost: {
+    doc: 'Simulator: address the Order and Stock APIs listen on.',
+    format: 'host',
+    default: '127.0.0.1',
+    env: 'SIM_HOST',
+  },
+  simOrderPort: {
+    doc: 'Simulator: port of the Order API (0 picks a free one).',
+    format: 'port',
+    default: 5000,
+    env: 'SIM_ORDER_PORT',
+  },
+  simStockPort: {
+    doc: 'Simulator: port of the Stock API (0 picks a free one).',
+    format: 'port',
+    default: 5001,
+    env: 'SIM_STOCK_PORT',
+  },
+  simErrorRate: {
+    doc: 'Simulator: probability (0..1) that a request fails on purpose, as the reference services do.',
+    format: 'probability',
+    default: 0.1,
+    env: 'SIM_ERROR_RATE',
+  },
+  simLatencyMs: {
+    doc: 'Simulator: delay added to every answer, in ms.',
+    format: 'non-negative-int',
+    default: 0,
+    env: 'SIM_LATENCY_MS',
+  },
+  simNonAtomic: {
+    doc: 'Simulator: decrease stock without a lock, losing concurrent updates like the reference Stock API.',
+    format: 'boolean-text',
+    default: 'false',
+    env: 'SIM_NON_ATOMIC',
+  },
+  simOrders: {
+    doc: 'Simulator: registered orders created at start, of random wood types and quantities 1-10.',
+    format: 'non-negative-int',
+    default: 0,
+    env: 'SIM_ORDERS',
+  },
+  simStock: {
+    doc: 'Simulator: initial stock, as type=quantity pairs; a type left out has no stock row.',
+    format: 'stock-spec',
+    default: 'oak=100000,maple=100000,birch=100000,elm=100000,pine=100000',
+    env: 'SIM_STOCK',
+  },
+  demoOrders: {
+    doc: 'Demo: registered orders to seed (one wood type gets no stock, one too little).',
+    format: 'non-negative-int',
+    default: 1000,
+    env: 'DEMO_ORDERS',
+  },
+} as const;
+
+export interface Config {
+  readonly redisUrl: string;
+  readonly ordersUrl: string;
+  readonly stocksUrl: string;
+  readonly intervalSeconds: number;
+  readonly errorRate: number;
+  readonly cycleErrorRate: number;
+  readonly randomSeed: number | undefined;
+  readonly logLevel: 'error' | 'warn' | 'info' | 'debug';
+  readonly concurrency: number;
+  readonly httpTimeoutMs: number;
+  readonly httpConnections: number;
+  readonly attempts: number;
+  readonly backoffMs: number;
+  readonly pageSize: number;
+  readonly queuePrefix: string;
+  readonly keepCompletedSeconds: number;
+  readonly keepCompletedCount: number;
+  readonly keepFailedSeconds: number;
+  readonly shutdownTimeoutMs: number;
+  readonly simHost: string;
+  readonly simOrderPort: number;
+  readonly simStockPort: number;
+  readonly simErrorRate: number;
+  readonly simLatencyMs: number;
+  readonly simNonAtomic: boolean;
+  readonly simOrders: number;
+  readonly simStock: Readonly<Partial<Record<WoodType, number>>>;
+  readonly demoOrders: number;
+}
+
+export type ConfigKey = keyof typeof schema;
+
+/** Thrown when the environment holds a value that cannot be used; lists every problem. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.problems = problems;
+  }
+}
+
+const isInt = (text: string): boolean => /^-?\d+$/.test(text.trim());
+
+function urlProblem(value: unknown, protocols: readonly string[]): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(String(value));
+  } catch {
+    return 'is not a URL';
+  }
+  if (!protocols.includes(url.protocol)) {
+    return `must start with ${protocols.map((p) => `${p}//`).join(' or ')}`;
+  }
+  return url.hostname === '' ? 'has no host' : undefined;
+}
+
+function numberProblem(value: unknown, integer: boolean, min: number, max: number): string | undefined {
+  const text = String(value).trim();
+  const n = Number(text);
+  if (text === '' || !Number.isFinite(n)) return 'must be a number';
+  if (integer && !isInt(text)) return 'must be a whole number';
+  if (n < min || n > max) return `must be between ${min} and ${max}`;
+  return undefined;
+}
+
+/** `oak=100,pine=5`: each wood type at most once, quantities whole and non-negative. */
+export function parseStockSpec(text: string): Partial<Record<WoodType, number>> {
+  const stock: Partial<Record<WoodType, number>> = {};
+  for (const part of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '')) {
+    const [type, quantity, extra] = part.split('=').map((p) => p.trim());
+    if (!isWoodType(type)) throw new Error(`"${type}" is not a wood type (oak, maple, birch, elm, pine)`);
+    if (extra !== undefined || quantity === undefined || !/^\d+$/.test(quantity)) {
+      throw new Error(`"${part}" must be type=quantity with a whole quantity`);
+    }
+    if (type in stock) throw new Error(`${type} is given twice`);
+    stock[type] = Number(quantity);
+  }
+  return stock;
+}
+
+function stockSpecProblem(value: unknown): string | undefined {
+  try {
+    parseStockSpec(String(value));
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+const toNumber = (value: unknown): unknown =>
+  typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+
+interface Format {
+  problem(value: unknown): string | undefined;
+  coerce(value: unknown): unknown;
+}
+
+const formats: Record<string, Format> = {
+  'redis-url': { problem: (v) => urlProblem(v, ['redis:', 'rediss:']), coerce: String },
+  'http-url': {
+    problem: (v) => urlProblem(v, ['http:', 'https:']),
+    coerce: (v) => String(v).replace(/\/+$/, ''),
+  },
+  probability: { problem: (v) => numberProblem(v, false, 0, 1), coerce: toNumber },
+  'positive-number': { problem: (v) => numberProblem(v, false, 0.001, 86_400), coerce: toNumber },
+  'positive-int': { problem: (v) => numberProblem(v, true, 1, 1_000_000), coerce: toNumber },
+  'non-negative-int': { problem: (v) => numberProblem(v, true, 0, 1_000_000_000), coerce: toNumber },
+  'page-size': { problem: (v) => numberProblem(v, true, 1, 10_000), coerce: toNumber },
+  'optional-int': {
+    problem: (v) => (v === '' ? undefined : numberProblem(v, true, 0, 2 ** 32 - 1)),
+    coerce: (v) => (String(v).trim() === '' ? '' : toNumber(v)),
+  },
+  port: { problem: (v) => numberProblem(v, true, 0, 65_535), coerce: toNumber },
+  host: {
+    problem: (v) => (/^[A-Za-z0-9.:_-]+$/.test(String(v)) ? undefined : 'must be a host name or IP address'),
+    coerce: String,
+  },
+  'boolean-text': {
+    problem: (v) => (['true', 'false', '1', '0'].includes(String(v)) ? undefined : 'must be true or false'),
+    coerce: String,
+  },
+  'stock-spec': { problem: stockSpecProblem, coerce: String },
+  'queue-prefix': {
+    problem: (v) =>
+      /^[A-Za-z0-9_{}-]{1,64}$/.test(String(v)) ? undefined : 'must be 1-64 letters, digits, _, -, { or }',
+    coerce: String,
+  },
+};
+
+for (const [name, format] of Object.entries(formats)) {
+  convict.addFormat({
+    name,
+    validate(value: unknown) {
+      const message = format.problem(value);
+      if (message !== undefined) throw new Error(message);
+    },
+    coerce: format.coerce,
+  });
+}
+
+const envNames = Object.fromEntries(Object.entries(schema).map(([key, spec]) => [key, spec.env])) as Record<
+  ConfigKey,
+  string
+>;
+
+/** convict reports `key: problem: value was "x"`; users set variables, so name the variable instead. */
+function toProblems(message: string, env: NodeJS.ProcessEnv): string[] {
+  return message.split('\n').map((line) => {
+    const match = /^(\w+): (.*?)(?:: value was .*)?$/.exec(line);
+    const key = match?.[1] as ConfigKey | undefined;
+    if (key === undefined || !(key in schema)) return line;
+    const variable = envNames[key];
+    const raw = env[variable] ?? '';
+    return `${variable}: ${match?.[2]} (got ${JSON.stringify(key === 'redisUrl' ? redactUrl(raw) : raw)})`;
+  });
+}
+
+/**
+ * Reads the configuration from `env` (the process environment by default) and validates every value.
+ * @throws ConfigError naming each offending variable and what is wrong with it.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const store = convict(schema, { env: env as Record<string, string> });
+  try {
+    store.validate({ allowed: 'strict' });
+  } catch (error) {
+    throw new ConfigError(toProblems((error as Error).message, env));
+  }
+  const { randomSeed, simNonAtomic, simStock, ...rest } = store.getProperties();
+  return Object.freeze({
+    ...rest,
+    randomSeed: randomSeed === '' ? undefined : Number(randomSeed),
+    simNonAtomic: ['true', '1'].includes(String(simNonAtomic)),
+    simStock: Object.freeze(parseStockSpec(simStock)),
+  }) as Config;
+}
+
+export interface ConfigEntry {
+  readonly variable: string;
+  readonly default: string;
+  readonly value: string;
+  readonly doc: string;
+}
+
+/** Every variable with its default, its current value (secrets redacted) and its meaning. */
+export function describeConfig(config: Config): ConfigEntry[] {
+  return (Object.keys(schema) as ConfigKey[]).map((key) => {
+    const current = config[key];
+    const text =
+      typeof current === 'object'
+        ? Object.entries(current)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(',')
+        : String(current ?? '');
+    return {
+      variable: envNames[key],
+      default: String(schema[key].default),
+      value: key === 'redisUrl' ? redactUrl(text) : text,
+      doc: schema[key].doc,
+    };
+  });
+}

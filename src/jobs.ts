@@ -1,0 +1,72 @@
+import { InvalidPayloadError, isOrderId, type OrderStatus, type Outcome } from './domain/order.ts';
+
+/** Queue and job names shared by producers (scheduler, cycle, replay) and processors. */
+export const CYCLE_QUEUE = 'cycles';
+export const ORDER_QUEUE = 'orders';
+export const CYCLE_JOB = 'cycle';
+export const PROCESS_ORDER_JOB = 'process-order';
+/** One fixed id: upserting under it from any number of processes keeps exactly one schedule. */
+export const CYCLE_SCHEDULER_ID = 'cycle';
+
+/** What the cycle's fan-out saw, summed over its attempts. */
+export interface FanOutCounts {
+  /** Orders the Order API listed as registered (valid ones). */
+  fetched: number;
+  /** process-order jobs added by this cycle. */
+  enqueued: number;
+  /** Orders that already had a job (in flight, failed awaiting replay, or recently finished). */
+  skipped: number;
+  /** List elements that break the contract; reported in the logs, never processed. */
+  invalid: number;
+  pages: number;
+}
+
+export interface CycleData {
+  /** Recorded once the fan-out finished, so a resumed cycle goes straight to collecting outcomes. */
+  fanOut?: FanOutCounts;
+}
+
+export type OrderResultOutcome = Outcome | 'skipped';
+
+export interface CycleResult extends FanOutCounts {
+  /** How the cycle's children ended; `failed` ran out of attempts and wait in the failed set. */
+  outcomes: Record<OrderResultOutcome | 'failed', number>;
+}
+
+export interface ProcessOrderData {
+  orderId: number;
+  /**
+   * Recorded right after the stock call resolved: `shipped` means the stock is taken. A retry or
+   * replay that finds it goes straight to the status update and never decreases again.
+   */
+  decided?: Outcome;
+}
+
+export interface ProcessOrderResult {
+  orderId: number;
+  outcome: OrderResultOutcome;
+  /** The order's status after this job; absent when the order no longer exists. */
+  status?: OrderStatus;
+  /** Set when retries ran out before any stock was taken and the order was blocked for that. */
+  exhausted?: true;
+}
+
+/** One job id per order: the key that keeps an order from being enqueued twice. */
+export const orderJobId = (orderId: number): string => `order-${orderId}`;
+
+const OUTCOMES: readonly Outcome[] = ['shipped', 'blocked', 'closed'];
+
+/** Job data can be hand-made (Bull Board, redis-cli): check it before trusting it. */
+export function parseProcessOrderData(value: unknown): ProcessOrderData {
+  if (typeof value !== 'object' || value === null) throw new InvalidPayloadError('job data must be an object');
+  const { orderId, decided } = value as Record<string, unknown>;
+  if (!isOrderId(orderId)) {
+    throw new InvalidPayloadError(`job data orderId must be a positive integer, got ${JSON.stringify(orderId)}`);
+  }
+  if (decided !== undefined && !OUTCOMES.includes(decided as Outcome)) {
+    throw new InvalidPayloadError(
+      `job data decided must be one of ${OUTCOMES.join(', ')}, got ${JSON.stringify(decided)}`,
+    );
+  }
+  return { ...(value as ProcessOrderData), orderId, ...(decided === undefined ? {} : { decided: decided as Outcome }) };
+}

@@ -1,0 +1,35 @@
+import winston from 'winston';
+import { redactUrl } from './redact.ts';
+
+export type Logger = winston.Logger;
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+
+/** Passwords inside URLs never reach a log line, whichever field they hide in. */
+const redact = winston.format((info) => {
+  for (const [key, value] of Object.entries(info)) {
+    if (typeof value === 'string') info[key] = redactUrl(value);
+  }
+  return info;
+});
+
+/** Errors become plain fields: JSON.stringify would drop an Error's message and stack. */
+const errorFields = winston.format((info) => {
+  const { err } = info;
+  if (err instanceof Error) {
+    info.err = { name: err.name, message: redactUrl(err.message), ...('code' in err ? { code: err.code } : {}) };
+  }
+  return info;
+});
+
+/**
+ * JSON lines on stdout. Scope a logger with `logger.child({ queue, jobId, orderId })`
+ * so every line of a job carries its ids.
+ */
+export function createLogger(level: LogLevel, defaultMeta: Record<string, unknown> = {}): Logger {
+  return winston.createLogger({
+    level,
+    defaultMeta,
+    format: winston.format.combine(errorFields(), redact(), winston.format.timestamp(), winston.format.json()),
+    transports: [new winston.transports.Console()],
+  });
+}

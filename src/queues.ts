@@ -1,0 +1,61 @@
+import { type DefaultJobOptions, Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Config } from './config.ts';
+import {
+  type CYCLE_JOB,
+  CYCLE_QUEUE,
+  type CycleData,
+  type CycleResult,
+  ORDER_QUEUE,
+  type PROCESS_ORDER_JOB,
+  type ProcessOrderData,
+  type ProcessOrderResult,
+} from './jobs.ts';
+import type { Logger } from './logger.ts';
+import { redisOptions } from './redis.ts';
+
+export type CycleQueue = Queue<CycleData, CycleResult, typeof CYCLE_JOB>;
+export type OrderQueue = Queue<ProcessOrderData, ProcessOrderResult, typeof PROCESS_ORDER_JOB>;
+
+export interface Queues {
+  readonly cycles: CycleQueue;
+  readonly orders: OrderQueue;
+  /** The connection both queues share, for the few reads BullMQ has no method for. */
+  readonly redis: Redis;
+  close(): Promise<void>;
+}
+
+/** Attempts, jittered exponential backoff and retention, the same for every job this project adds. */
+export function defaultJobOptions(config: Config): DefaultJobOptions {
+  return {
+    attempts: config.attempts,
+    backoff: { type: 'exponential', delay: config.backoffMs, jitter: 0.5 },
+    removeOnComplete: { age: config.keepCompletedSeconds, count: config.keepCompletedCount },
+    removeOnFail: { age: config.keepFailedSeconds },
+  };
+}
+
+/** Both queues on one shared connection; the prefix (a hash tag by default) keeps a flow in one Cluster slot. */
+export function createQueues(config: Config, mode: 'blocking' | 'fail-fast', logger: Logger): Queues {
+  const redis = new Redis(redisOptions(config.redisUrl, mode));
+  redis.on('error', (err) => logger.warn('redis connection error', { err }));
+  const options = {
+    connection: redis,
+    prefix: config.queuePrefix,
+    defaultJobOptions: defaultJobOptions(config),
+  };
+  const cycles: CycleQueue = new Queue(CYCLE_QUEUE, options);
+  const orders: OrderQueue = new Queue(ORDER_QUEUE, options);
+  // An 'error' event without a listener would crash the process on a Redis hiccup.
+  for (const queue of [cycles, orders])
+    queue.on('error', (err) => logger.error('queue error', { queue: queue.name, err }));
+  return {
+    cycles,
+    orders,
+    redis,
+    async close() {
+      await Promise.all([cycles.close(), orders.close()]);
+      redis.disconnect();
+    },
+  };
+}

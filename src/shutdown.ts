@@ -1,0 +1,34 @@
+import type { Logger } from './logger.ts';
+
+/**
+ * On the first SIGTERM or SIGINT, runs `close` (which lets active jobs finish) and exits 0.
+ * A watchdog ends the process with 1 if closing takes longer than `timeoutMs`; a second signal
+ * ends it at once.
+ */
+export function exitOnSignals(close: () => Promise<void>, logger: Logger, timeoutMs: number): void {
+  let closing = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (closing) {
+      logger.warn('second signal: exiting without waiting', { signal });
+      process.exit(130);
+    }
+    closing = true;
+    logger.info('shutting down: finishing active jobs', { signal });
+    setTimeout(() => {
+      logger.error('shutdown took too long; exiting', { timeoutMs });
+      process.exit(1);
+    }, timeoutMs).unref();
+    close().then(
+      () => {
+        logger.info('shut down cleanly');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        logger.error('shutdown failed', { err });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}

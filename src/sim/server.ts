@@ -1,0 +1,235 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isOrderStatus, isWoodType } from '../domain/order.ts';
+import type { Random } from '../random.ts';
+import { BodyTooLarge, parseJsonBody, parsePaging, readBody, sendHtmlError, sendJson } from './http.ts';
+import type { SimStore } from './store.ts';
+
+export interface SimulatorOptions {
+  readonly store: SimStore;
+  readonly random: Random;
+  /** Probability that a handler fails on purpose before touching anything (the services' ERROR_RATE). */
+  readonly errorRate: number;
+  /** Delay added to every answer, in ms. */
+  readonly latencyMs?: number;
+  /**
+   * Decrease like the reference Stock API: read, wait, write back, so concurrent decreases of one
+   * wood type lose updates. Off by default: the simulator decreases atomically.
+   */
+  readonly nonAtomic?: boolean;
+  readonly host?: string;
+  /** 0 picks a free port. */
+  readonly orderPort?: number;
+  readonly stockPort?: number;
+}
+
+export interface Simulator {
+  readonly orderUrl: string;
+  readonly stockUrl: string;
+  close(): Promise<void>;
+}
+
+interface Ctx {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly url: URL;
+  readonly options: SimulatorOptions;
+}
+
+/** Fails at once with the reference service's answer, with probability errorRate. */
+function simulatedFailure(ctx: Ctx, status: 500 | 502, error: string): boolean {
+  if (ctx.options.random() >= ctx.options.errorRate) return false;
+  sendJson(ctx.res, status, { error });
+  return true;
+}
+
+async function jsonBody(ctx: Ctx): Promise<unknown> {
+  return parseJsonBody(await readBody(ctx.req));
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+async function handleOrders(ctx: Ctx): Promise<void> {
+  const { req, res, url, options } = ctx;
+  const { store } = options;
+  const path = url.pathname;
+  if (path === '/health' && req.method === 'GET') return sendJson(res, 200, { service: 'order', status: 'healthy' });
+  if (path === '/orders') {
+    res.writeHead(308, { location: `/orders/${url.search}` });
+    return void res.end();
+  }
+  const byStatus = /^\/orders\/status\/([^/]+)$/.exec(path);
+  if (byStatus && req.method === 'GET') {
+    if (simulatedFailure(ctx, 502, 'Simulated API error during order listing by status')) return;
+    const status = decodeURIComponent(byStatus[1] as string);
+    if (!isOrderStatus(status)) return sendJson(res, 400, { error: `Invalid status: ${status}` });
+    const paging = parsePaging(url);
+    if (!paging) return sendJson(res, 400, { error: 'skip and limit must be integers' });
+    return sendJson(res, 200, store.listByStatus(status, paging.skip, paging.limit));
+  }
+  if (path === '/orders/') {
+    if (req.method === 'GET') {
+      if (simulatedFailure(ctx, 502, 'Simulated API error during order listing')) return;
+      const paging = parsePaging(url);
+      if (!paging) return sendJson(res, 400, { error: 'skip and limit must be integers' });
+      return sendJson(res, 200, store.listAll(paging.skip, paging.limit));
+    }
+    if (req.method === 'POST') {
+      if (simulatedFailure(ctx, 500, 'Simulated DB insertion error')) return;
+      const body = await jsonBody(ctx);
+      if (body instanceof Error || !isRecord(body)) return sendHtmlError(res, 400);
+      const { wood_type: woodType, quantity } = body;
+      if (!isWoodType(woodType) || !Number.isSafeInteger(quantity)) return sendHtmlError(res, 500);
+      return sendJson(res, 201, store.createOrder(woodType, quantity as number));
+    }
+    return sendHtmlError(res, 405);
+  }
+  const byId = /^\/orders\/(\d+)$/.exec(path);
+  if (byId) {
+    const order = store.orders.get(Number(byId[1]));
+    if (req.method === 'GET') {
+      if (simulatedFailure(ctx, 502, 'Simulated API error during order retrieval')) return;
+      return order ? sendJson(res, 200, order) : sendJson(res, 404, { error: 'Order not found' });
+    }
+    if (req.method === 'PUT') {
+      if (simulatedFailure(ctx, 502, 'Simulated API error during order status update')) return;
+      const body = await jsonBody(ctx);
+      if (body instanceof Error || body === undefined) return sendHtmlError(res, 400);
+      if (!order) return sendJson(res, 404, { error: 'Order not found' });
+      if (!isRecord(body) || !('order_status' in body)) {
+        return sendJson(res, 400, { error: "Missing 'order_status' in request body" });
+      }
+      if (!isOrderStatus(body.order_status)) return sendJson(res, 400, { error: 'Invalid order status' });
+      store.setStatus(order, body.order_status);
+      return sendJson(res, 200, order);
+    }
+    return sendHtmlError(res, 405);
+  }
+  return sendHtmlError(res, 404);
+}
+
+async function decrease(ctx: Ctx): Promise<void> {
+  const { res, options } = ctx;
+  const { store } = options;
+  if (simulatedFailure(ctx, 500, 'Simulated DB error during stock decrease')) return;
+  const key = ctx.req.headers['idempotency-key'];
+  const idempotencyKey = typeof key === 'string' && key !== '' ? key : undefined;
+  const earlier = idempotencyKey === undefined ? undefined : store.decreases.get(idempotencyKey);
+  if (earlier) return sendJson(res, earlier.status, earlier.body);
+  const answer = await decide(ctx);
+  if (answer === undefined) return;
+  if (idempotencyKey !== undefined) store.decreases.set(idempotencyKey, answer);
+  sendJson(res, answer.status, answer.body);
+}
+
+async function decide(ctx: Ctx): Promise<{ status: number; body: unknown } | undefined> {
+  const { store, nonAtomic } = ctx.options;
+  const body = await jsonBody(ctx);
+  if (body instanceof Error) {
+    sendHtmlError(ctx.res, 400);
+    return undefined;
+  }
+  if (body === undefined) return { status: 400, body: { error: 'Missing request body' } };
+  const { wood_type: woodType, quantity } = isRecord(body) ? body : {};
+  if (typeof woodType !== 'string' || !Number.isSafeInteger(quantity) || (quantity as number) <= 0) {
+    return { status: 400, body: { error: 'Invalid input' } };
+  }
+  const level = store.stock.get(woodType);
+  if (level === undefined) return { status: 404, body: { error: 'Stock not found' } };
+  if (level < (quantity as number)) return { status: 400, body: { error: 'Insufficient stock' } };
+  // The reference service reads, then writes back without a lock; yielding in between lets
+  // concurrent decreases of the same wood type overwrite each other, as they do there.
+  if (nonAtomic) await sleep(1);
+  const next = (nonAtomic ? level : (store.stock.get(woodType) as number)) - (quantity as number);
+  store.stock.set(woodType, next);
+  return { status: 200, body: { wood_type: woodType, quantity: next } };
+}
+
+async function handleStocks(ctx: Ctx): Promise<void> {
+  const { req, res, url, options } = ctx;
+  const { store } = options;
+  const path = url.pathname;
+  if (path === '/health' && req.method === 'GET') return sendJson(res, 200, { service: 'stock', status: 'healthy' });
+  if (path === '/stocks/decrease') return req.method === 'POST' ? decrease(ctx) : sendHtmlError(res, 405);
+  if (path === '/stocks') {
+    res.writeHead(308, { location: `/stocks/${url.search}` });
+    return void res.end();
+  }
+  if (path === '/stocks/') {
+    if (req.method === 'GET') {
+      if (simulatedFailure(ctx, 502, 'Simulated API error during stock listing')) return;
+      const paging = parsePaging(url);
+      if (!paging) return sendJson(res, 400, { error: 'skip and limit must be integers' });
+      const rows = [...store.stock].map(([woodType, quantity]) => ({ wood_type: woodType, quantity }));
+      return sendJson(res, 200, rows.slice(paging.skip, paging.skip + paging.limit));
+    }
+    if (req.method === 'POST') {
+      if (simulatedFailure(ctx, 500, 'Simulated DB error during stock creation')) return;
+      const body = await jsonBody(ctx);
+      if (body instanceof Error) return sendHtmlError(res, 400);
+      if (body === undefined) return sendJson(res, 400, { error: 'Missing request body' });
+      const { wood_type: woodType, quantity } = isRecord(body) ? body : {};
+      if (!isWoodType(woodType) || !Number.isSafeInteger(quantity) || (quantity as number) <= 0) {
+        return sendJson(res, 400, { error: 'Invalid input' });
+      }
+      return sendJson(res, 201, { wood_type: woodType, quantity: store.addStock(woodType, quantity as number) });
+    }
+    return sendHtmlError(res, 405);
+  }
+  const byType = /^\/stocks\/([^/]+)$/.exec(path);
+  if (byType && req.method === 'GET') {
+    if (simulatedFailure(ctx, 502, 'Simulated API error during stock retrieval')) return;
+    const woodType = decodeURIComponent(byType[1] as string);
+    const level = store.stock.get(woodType);
+    return level === undefined
+      ? sendJson(res, 404, { error: 'Stock not found' })
+      : sendJson(res, 200, { wood_type: woodType, quantity: level });
+  }
+  return sendHtmlError(res, 404);
+}
+
+function serve(handler: (ctx: Ctx) => Promise<void>, options: SimulatorOptions): Server {
+  return createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://sim');
+    const run = async () => {
+      if (options.latencyMs) await sleep(options.latencyMs);
+      await handler({ req, res, url, options });
+    };
+    run().catch((error: unknown) => {
+      if (res.headersSent) return void res.destroy();
+      if (error instanceof BodyTooLarge) return sendJson(res, 413, { error: 'Request body too large' });
+      sendHtmlError(res, 500);
+    });
+  });
+}
+
+async function listen(server: Server, host: string, port: number): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${shownHost}:${address.port}`;
+}
+
+/** Starts the Order API and the Stock API of the contract on two ports, over one in-memory store. */
+export async function startSimulator(options: SimulatorOptions): Promise<Simulator> {
+  const host = options.host ?? '127.0.0.1';
+  const orders = serve(handleOrders, options);
+  const stocks = serve(handleStocks, options);
+  const orderUrl = await listen(orders, host, options.orderPort ?? 0);
+  const stockUrl = await listen(stocks, host, options.stockPort ?? 0);
+  return {
+    orderUrl,
+    stockUrl,
+    async close() {
+      for (const server of [orders, stocks]) server.closeAllConnections();
+      await Promise.all(
+        [orders, stocks].map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
+      );
+    },
+  };
+}

@@ -1,0 +1,112 @@
+import { ORDER_STATUSES, type OrderStatus, WOOD_TYPES, type WoodType } from '../domain/order.ts';
+import type { Random } from '../random.ts';
+
+/** An order as the reference Order API stores and sends it. */
+export interface SimOrder {
+  id: number;
+  wood_type: string;
+  quantity: number;
+  order_status: OrderStatus;
+  date: string;
+}
+
+export interface StoredAnswer {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+/**
+ * The in-memory state behind the simulated Order and Stock APIs. Orders are indexed by status so
+ * listing the registered ones costs the page, not the whole table.
+ */
+export class SimStore {
+  readonly orders = new Map<number, SimOrder>();
+  readonly stock = new Map<string, number>();
+  /** Answers of POST /stocks/decrease by Idempotency-Key: a repeated key answers the same, decreases once. */
+  readonly decreases = new Map<string, StoredAnswer>();
+  readonly #byStatus = new Map<OrderStatus, Set<number>>();
+  #nextId = 1;
+
+  createOrder(woodType: string, quantity: number, status: OrderStatus = 'registered'): SimOrder {
+    const order: SimOrder = {
+      id: this.#nextId++,
+      wood_type: woodType,
+      quantity,
+      order_status: status,
+      date: new Date().toISOString(),
+    };
+    this.orders.set(order.id, order);
+    this.#index(status).add(order.id);
+    return order;
+  }
+
+  setStatus(order: SimOrder, status: OrderStatus): void {
+    this.#index(order.order_status).delete(order.id);
+    order.order_status = status;
+    this.#index(status).add(order.id);
+  }
+
+  listByStatus(status: OrderStatus, skip: number, limit: number): SimOrder[] {
+    return this.#page(this.#index(status), skip, limit).map((id) => this.orders.get(id) as SimOrder);
+  }
+
+  listAll(skip: number, limit: number): SimOrder[] {
+    return this.#page(this.orders.keys(), skip, limit).map((id) => this.orders.get(id) as SimOrder);
+  }
+
+  addStock(woodType: string, quantity: number): number {
+    const level = (this.stock.get(woodType) ?? 0) + quantity;
+    this.stock.set(woodType, level);
+    return level;
+  }
+
+  /** How many orders have each status: what the demo shows and the tests check. */
+  countByStatus(): Record<OrderStatus, number> {
+    const counts = {} as Record<OrderStatus, number>;
+    for (const status of ORDER_STATUSES) {
+      counts[status] = this.#index(status).size;
+    }
+    return counts;
+  }
+
+  #index(status: OrderStatus): Set<number> {
+    let set = this.#byStatus.get(status);
+    if (set === undefined) {
+      set = new Set();
+      this.#byStatus.set(status, set);
+    }
+    return set;
+  }
+
+  #page(ids: Iterable<number>, skip: number, limit: number): number[] {
+    const page: number[] = [];
+    if (limit <= 0) return page;
+    let index = 0;
+    for (const id of ids) {
+      if (index++ < skip) continue;
+      page.push(id);
+      if (page.length === limit) break;
+    }
+    return page;
+  }
+}
+
+export interface SeedOptions {
+  /** Orders to create, spread over all wood types. */
+  readonly orders: number;
+  /** Stock per wood type; a type left out has no stock row at all (its orders end closed). */
+  readonly stock: Partial<Record<WoodType, number>>;
+  readonly random: Random;
+  /** Largest order quantity; each order draws 1..maxQuantity. */
+  readonly maxQuantity?: number;
+}
+
+/** Fills a store with registered orders of random wood types and quantities, and the given stock. */
+export function seedStore(store: SimStore, options: SeedOptions): void {
+  for (const [woodType, quantity] of Object.entries(options.stock)) store.addStock(woodType, quantity);
+  const maxQuantity = options.maxQuantity ?? 10;
+  for (let i = 0; i < options.orders; i++) {
+    const woodType = WOOD_TYPES[Math.floor(options.random() * WOOD_TYPES.length)] as WoodType;
+    store.createOrder(woodType, 1 + Math.floor(options.random() * maxQuantity));
+  }
+}

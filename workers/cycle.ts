@@ -1,0 +1,73 @@
+import { type Job, WaitingChildrenError } from 'bullmq';
+import type { OrderApi } from '../src/clients/order-api.ts';
+import { enqueueOrders } from '../src/enqueue.ts';
+import { SimulatedFailure } from '../src/errors.ts';
+import type { CycleData, CycleResult, FanOutCounts, ProcessOrderResult } from '../src/jobs.ts';
+import type { Logger } from '../src/logger.ts';
+import type { Queues } from '../src/queues.ts';
+import type { Random } from '../src/random.ts';
+
+export interface CycleDeps {
+  readonly orderApi: OrderApi;
+  readonly queues: Pick<Queues, 'orders' | 'redis'>;
+  readonly pageSize: number;
+  /** Probability that an attempt fails on purpose before any I/O (CYCLE_ERROR_RATE). */
+  readonly errorRate: number;
+  readonly random: Random;
+  readonly logger: Logger;
+}
+
+export type CycleJob = Job<CycleData, CycleResult>;
+
+/**
+ * A cycle runs in two steps on one job: fan out every registered order as a child job, then,
+ * once the children have finished, count their outcomes. The fan-out counts are recorded on the
+ * job between the steps, so the job can wait in waiting-children without holding a worker.
+ */
+export function createCycleProcessor(deps: CycleDeps) {
+  return async (job: CycleJob, token?: string): Promise<CycleResult> => {
+    const log = deps.logger.child({ queue: job.queueName, jobId: job.id });
+    let fanOut = job.data.fanOut;
+    if (fanOut === undefined) {
+      if (deps.random() < deps.errorRate) throw new SimulatedFailure('cycle');
+      fanOut = await fanOutOrders(job, deps, log);
+      await job.updateData({ ...job.data, fanOut });
+      log.info('cycle fanned out', { ...fanOut });
+    }
+    if (token !== undefined && (await job.moveToWaitingChildren(token))) throw new WaitingChildrenError();
+    const result = { ...fanOut, outcomes: await collectOutcomes(job) };
+    log.info('cycle finished', { ...result.outcomes, enqueued: result.enqueued });
+    return result;
+  };
+}
+
+/** Pages are fanned out as they arrive, so memory stays flat however many orders are registered. */
+async function fanOutOrders(job: CycleJob, deps: CycleDeps, log: Logger): Promise<FanOutCounts> {
+  const counts: FanOutCounts = { fetched: 0, enqueued: 0, skipped: 0, invalid: 0, pages: 0 };
+  const parent = { id: job.id as string, queue: job.queueQualifiedName };
+  for (let skip = 0; ; ) {
+    const page = await deps.orderApi.listRegistered(skip, deps.pageSize);
+    counts.pages += 1;
+    counts.fetched += page.orders.length;
+    counts.invalid += page.invalid.length;
+    for (const bad of page.invalid)
+      log.warn('order list element breaks the contract; not processed', { reason: bad.reason });
+    const registered = page.orders.filter((order) => order.status === 'registered').map((order) => order.id);
+    const { added, skipped } = await enqueueOrders(deps.queues, registered, {
+      parent,
+      ignoreDependencyOnFailure: true,
+    });
+    counts.enqueued += added.length;
+    counts.skipped += skipped.length;
+    if (page.size < deps.pageSize) return counts;
+    skip += page.size;
+  }
+}
+
+async function collectOutcomes(job: CycleJob): Promise<CycleResult['outcomes']> {
+  const outcomes: CycleResult['outcomes'] = { shipped: 0, blocked: 0, closed: 0, skipped: 0, failed: 0 };
+  const values = (await job.getChildrenValues()) as Record<string, ProcessOrderResult>;
+  for (const value of Object.values(values)) outcomes[value.outcome] += 1;
+  outcomes.failed = Object.keys(await job.getIgnoredChildrenFailures()).length;
+  return outcomes;
+}

@@ -1,0 +1,65 @@
+import { Worker } from 'bullmq';
+import type { Config } from '../src/config.ts';
+import { CYCLE_QUEUE, ORDER_QUEUE } from '../src/jobs.ts';
+import type { Logger } from '../src/logger.ts';
+import { createQueues } from '../src/queues.ts';
+import { createRandom } from '../src/random.ts';
+import { redisOptions } from '../src/redis.ts';
+import { createUpstream } from '../src/upstream.ts';
+import { createCycleProcessor } from './cycle.ts';
+import { createProcessOrderProcessor } from './process-order.ts';
+
+export interface Workers {
+  readonly cycle: Worker;
+  readonly processOrder: Worker;
+  /** Waits for active jobs to finish, then releases every connection. */
+  close(): Promise<void>;
+}
+
+/** One process runs both workers; any number of such processes may run side by side. */
+export async function startWorkers(config: Config, logger: Logger): Promise<Workers> {
+  const upstream = createUpstream(config);
+  const queues = createQueues(config, 'blocking', logger);
+  const random = createRandom(config.randomSeed);
+  const workerOptions = { connection: redisOptions(config.redisUrl, 'blocking'), prefix: config.queuePrefix };
+
+  // At most one cycle runs at a time across all replicas: the global limit lives in Redis.
+  await queues.cycles.setGlobalConcurrency(1);
+  const cycle = new Worker(
+    CYCLE_QUEUE,
+    createCycleProcessor({
+      orderApi: upstream.orderApi,
+      queues,
+      pageSize: config.pageSize,
+      errorRate: config.cycleErrorRate,
+      random,
+      logger,
+    }),
+    { ...workerOptions, concurrency: 1 },
+  );
+  const processOrder = new Worker(
+    ORDER_QUEUE,
+    createProcessOrderProcessor({
+      orderApi: upstream.orderApi,
+      stockApi: upstream.stockApi,
+      errorRate: config.errorRate,
+      random,
+      logger,
+    }),
+    { ...workerOptions, concurrency: config.concurrency },
+  );
+  for (const worker of [cycle, processOrder]) {
+    const log = logger.child({ queue: worker.name });
+    worker.on('error', (err) => log.error('worker error', { err }));
+    worker.on('stalled', (jobId) => log.warn('job stalled; its worker vanished, another picks it up', { jobId }));
+  }
+  logger.info('workers started', { concurrency: config.concurrency, redis: config.redisUrl });
+  return {
+    cycle,
+    processOrder,
+    async close() {
+      await Promise.all([cycle.close(), processOrder.close()]);
+      await Promise.all([queues.close(), upstream.close()]);
+    },
+  };
+}
