@@ -87,6 +87,12 @@ const schema = {
     default: 1000,
     env: 'RETRY_BACKOFF_MS',
   },
+  backoffMaxMs: {
+    doc: 'Longest delay in ms between two attempts, however many attempts came before.',
+    format: 'non-negative-int',
+    default: 60000,
+    env: 'RETRY_BACKOFF_MAX_MS',
+  },
   pageSize: {
     doc: 'Orders fetched per page from the Order API (sent as limit).',
     format: 'page-size',
@@ -193,6 +199,7 @@ export interface Config {
   readonly httpConnections: number;
   readonly attempts: number;
   readonly backoffMs: number;
+  readonly backoffMaxMs: number;
   readonly pageSize: number;
   readonly queuePrefix: string;
   readonly keepCompletedSeconds: number;

@@ -1,6 +1,7 @@
 import { type DefaultJobOptions, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Config } from './config.ts';
+import { BACKOFF_TYPE } from './domain/backoff.ts';
 import {
   type CYCLE_JOB,
   CYCLE_QUEUE,
@@ -29,7 +30,7 @@ export interface Queues {
 export function defaultJobOptions(config: Config): DefaultJobOptions {
   return {
     attempts: config.attempts,
-    backoff: { type: 'exponential', delay: config.backoffMs, jitter: 0.5 },
+    backoff: { type: BACKOFF_TYPE, delay: config.backoffMs },
     removeOnComplete: { age: config.keepCompletedSeconds, count: config.keepCompletedCount },
     removeOnFail: { age: config.keepFailedSeconds },
   };

@@ -1,5 +1,7 @@
+import { hostname } from 'node:os';
 import { Worker } from 'bullmq';
 import type { Config } from '../src/config.ts';
+import { backoffDelay } from '../src/domain/backoff.ts';
 import { CYCLE_QUEUE, ORDER_QUEUE } from '../src/jobs.ts';
 import type { Logger } from '../src/logger.ts';
 import { createQueues } from '../src/queues.ts';
@@ -21,7 +23,16 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Work
   const upstream = createUpstream(config);
   const queues = createQueues(config, 'blocking', logger);
   const random = createRandom(config.randomSeed);
-  const workerOptions = { connection: redisOptions(config.redisUrl, 'blocking'), prefix: config.queuePrefix };
+  const workerOptions = {
+    connection: redisOptions(config.redisUrl, 'blocking'),
+    prefix: config.queuePrefix,
+    // Recorded on each job as processedBy: which replica ran it.
+    name: `${hostname()}:${process.pid}`,
+    settings: {
+      backoffStrategy: (attemptsMade: number) =>
+        backoffDelay(attemptsMade, config.backoffMs, config.backoffMaxMs, random),
+    },
+  };
 
   // At most one cycle runs at a time across all replicas: the global limit lives in Redis.
   await queues.cycles.setGlobalConcurrency(1);

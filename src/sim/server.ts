@@ -6,18 +6,28 @@ import type { Random } from '../random.ts';
 import { BodyTooLarge, parseJsonBody, parsePaging, readBody, sendHtmlError, sendJson } from './http.ts';
 import type { SimStore } from './store.ts';
 
-export interface SimulatorOptions {
-  readonly store: SimStore;
-  readonly random: Random;
+/**
+ * Fault knobs, read on every request: a test may change them while the simulator runs.
+ */
+export interface SimFaults {
   /** Probability that a handler fails on purpose before touching anything (the services' ERROR_RATE). */
-  readonly errorRate: number;
+  errorRate: number;
+  /** Extra probability that PUT /orders/<id> fails (502) before touching anything. */
+  statusUpdateErrorRate?: number;
   /** Delay added to every answer, in ms. */
-  readonly latencyMs?: number;
+  latencyMs?: number;
   /**
    * Decrease like the reference Stock API: read, wait, write back, so concurrent decreases of one
    * wood type lose updates. Off by default: the simulator decreases atomically.
    */
-  readonly nonAtomic?: boolean;
+  nonAtomic?: boolean;
+  /** Honour Idempotency-Key on decrease (default). Off, it behaves like the reference service, which ignores it. */
+  honourIdempotencyKey?: boolean;
+}
+
+export interface SimulatorOptions extends SimFaults {
+  readonly store: SimStore;
+  readonly random: Random;
   readonly host?: string;
   /** 0 picks a free port. */
   readonly orderPort?: number;
@@ -95,6 +105,9 @@ async function handleOrders(ctx: Ctx): Promise<void> {
     }
     if (req.method === 'PUT') {
       if (simulatedFailure(ctx, 502, 'Simulated API error during order status update')) return;
+      if (options.random() < (options.statusUpdateErrorRate ?? 0)) {
+        return sendJson(res, 502, { error: 'Simulated API error during order status update' });
+      }
       const body = await jsonBody(ctx);
       if (body instanceof Error || body === undefined) return sendHtmlError(res, 400);
       if (!order) return sendJson(res, 404, { error: 'Order not found' });
@@ -115,7 +128,8 @@ async function decrease(ctx: Ctx): Promise<void> {
   const { store } = options;
   if (simulatedFailure(ctx, 500, 'Simulated DB error during stock decrease')) return;
   const key = ctx.req.headers['idempotency-key'];
-  const idempotencyKey = typeof key === 'string' && key !== '' ? key : undefined;
+  const idempotencyKey =
+    typeof key === 'string' && key !== '' && options.honourIdempotencyKey !== false ? key : undefined;
   const earlier = idempotencyKey === undefined ? undefined : store.decreases.get(idempotencyKey);
   if (earlier) return sendJson(res, earlier.status, earlier.body);
   const answer = await decide(ctx);
@@ -144,6 +158,7 @@ async function decide(ctx: Ctx): Promise<{ status: number; body: unknown } | und
   if (nonAtomic) await sleep(1);
   const next = (nonAtomic ? level : (store.stock.get(woodType) as number)) - (quantity as number);
   store.stock.set(woodType, next);
+  store.recordDecrease(ctx.req.headers['idempotency-key']);
   return { status: 200, body: { wood_type: woodType, quantity: next } };
 }
 

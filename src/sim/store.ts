@@ -24,6 +24,8 @@ export class SimStore {
   readonly stock = new Map<string, number>();
   /** Answers of POST /stocks/decrease by Idempotency-Key: a repeated key answers the same, decreases once. */
   readonly decreases = new Map<string, StoredAnswer>();
+  /** Successful decreases per Idempotency-Key (`-` when none was sent): how tests prove stock was taken once. */
+  readonly decreasesByKey = new Map<string, number>();
   readonly #byStatus = new Map<OrderStatus, Set<number>>();
   #nextId = 1;
 
@@ -52,6 +54,11 @@ export class SimStore {
 
   listAll(skip: number, limit: number): SimOrder[] {
     return this.#page(this.orders.keys(), skip, limit).map((id) => this.orders.get(id) as SimOrder);
+  }
+
+  recordDecrease(key: string | string[] | undefined): void {
+    const name = typeof key === 'string' && key !== '' ? key : '-';
+    this.decreasesByKey.set(name, (this.decreasesByKey.get(name) ?? 0) + 1);
   }
 
   addStock(woodType: string, quantity: number): number {

@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto';
+import { inject } from 'vitest';
+import { type Config, loadConfig } from '../../src/config.ts';
+import { WOOD_TYPES, type WoodType } from '../../src/domain/order.ts';
+import { createLogger, type Logger } from '../../src/logger.ts';
+import { createQueues, type Queues } from '../../src/queues.ts';
+import { createRandom, type Random } from '../../src/random.ts';
+import { type SimFaults, type Simulator, type SimulatorOptions, startSimulator } from '../../src/sim/server.ts';
+import { SimStore, seedStore } from '../../src/sim/store.ts';
+import { startWorkers, type Workers } from '../../workers/index.ts';
+
+export interface SimHarness {
+  readonly store: SimStore;
+  readonly sim: Simulator;
+  /** Mutable: change a fault while the simulator runs. */
+  readonly options: SimulatorOptions;
+  readonly initialStock: ReadonlyMap<string, number>;
+}
+
+/** A simulator on free loopback ports, seeded deterministically. */
+export async function startSim(
+  seed: { orders: number; stock: Partial<Record<WoodType, number>>; seed?: number },
+  faults: SimFaults = { errorRate: 0 },
+): Promise<SimHarness> {
+  const random: Random = createRandom(seed.seed ?? 42);
+  const store = new SimStore();
+  seedStore(store, { orders: seed.orders, stock: seed.stock, random });
+  const options: SimulatorOptions = { store, random, ...faults };
+  const sim = await startSimulator(options);
+  return { store, sim, options, initialStock: new Map(store.stock) };
+}
+
+/** Configuration for a test: its own queue prefix on the suite's Redis, the simulator's URLs, fast retries. */
+export function testConfig(sim: Simulator, env: Record<string, string> = {}): Config {
+  return loadConfig({
+    REDIS_URL: inject('redisUrl'),
+    API_URL_ORDERS: sim.orderUrl,
+    API_URL_STOCKS: sim.stockUrl,
+    QUEUE_PREFIX: `{test-${randomUUID().slice(0, 8)}}`,
+    ERROR_RATE: '0',
+    CYCLE_ERROR_RATE: '0',
+    RETRY_BACKOFF_MS: '5',
+    INTERVAL_SECONDS: '0.5',
+    RANDOM_SEED: '7',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error',
+    ...env,
+  });
+}
+
+/** Environment for a child process that should join the same queues and simulator as `config`. */
+export function childEnv(config: Config, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    REDIS_URL: config.redisUrl,
+    API_URL_ORDERS: config.ordersUrl,
+    API_URL_STOCKS: config.stocksUrl,
+    QUEUE_PREFIX: config.queuePrefix,
+    ERROR_RATE: String(config.errorRate),
+    CYCLE_ERROR_RATE: String(config.cycleErrorRate),
+    RETRY_ATTEMPTS: String(config.attempts),
+    RETRY_BACKOFF_MS: String(config.backoffMs),
+    INTERVAL_SECONDS: String(config.intervalSeconds),
+    PAGE_SIZE: String(config.pageSize),
+    WORKER_CONCURRENCY: String(config.concurrency),
+    LOG_LEVEL: config.logLevel,
+    ...extra,
+  };
+}
+
+export interface RunningPipeline {
+  readonly config: Config;
+  readonly queues: Queues;
+  readonly workers: Workers;
+  readonly logger: Logger;
+  close(): Promise<void>;
+}
+
+/** Workers (in this process) plus queues to inspect them; the caller registers the schedule or adds cycles. */
+export async function startPipeline(config: Config): Promise<RunningPipeline> {
+  const logger = createLogger(config.logLevel, { test: true });
+  const queues = createQueues(config, 'blocking', logger);
+  const workers = await startWorkers(config, logger);
+  return {
+    config,
+    queues,
+    workers,
+    logger,
+    async close() {
+      await workers.close();
+      await queues.cycles.obliterate({ force: true });
+      await queues.orders.obliterate({ force: true });
+      await queues.close();
+    },
+  };
+}
+
+export interface Invariants {
+  readonly registered: number;
+  /** Per wood type: stock taken minus the quantities of shipped orders. 0 everywhere means exact. */
+  readonly excess: Record<string, number>;
+  /** Idempotency keys whose decrease succeeded more than once. */
+  readonly doubleDecreases: string[];
+}
+
+/** The promises of ordermanagement, read off the simulator's state. */
+export function invariants(h: SimHarness): Invariants {
+  const shipped = new Map<string, number>();
+  for (const order of h.store.orders.values()) {
+    if (order.order_status === 'shipped') {
+      shipped.set(order.wood_type, (shipped.get(order.wood_type) ?? 0) + order.quantity);
+    }
+  }
+  const excess: Record<string, number> = {};
+  for (const type of WOOD_TYPES) {
+    const taken = (h.initialStock.get(type) ?? 0) - (h.store.stock.get(type) ?? 0);
+    excess[type] = taken - (shipped.get(type) ?? 0);
+  }
+  const doubleDecreases = [...h.store.decreasesByKey].filter(([, n]) => n > 1).map(([key]) => key);
+  return { registered: h.store.countByStatus().registered, excess, doubleDecreases };
+}
+
+export const EXACT = { oak: 0, maple: 0, birch: 0, elm: 0, pine: 0 };

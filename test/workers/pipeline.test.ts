@@ -1,0 +1,126 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { CYCLE_JOB } from '../../src/jobs.ts';
+import { upsertCycleScheduler } from '../../src/scheduler.ts';
+import {
+  EXACT,
+  invariants,
+  type RunningPipeline,
+  type SimHarness,
+  startPipeline,
+  startSim,
+  testConfig,
+} from '../helpers/pipeline.ts';
+import { waitFor } from '../helpers/wait.ts';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function harness(...args: Parameters<typeof startSim>): Promise<SimHarness> {
+  const h = await startSim(...args);
+  cleanups.push(() => h.sim.close());
+  return h;
+}
+
+async function pipeline(...args: Parameters<typeof testConfig>): Promise<RunningPipeline> {
+  const p = await startPipeline(testConfig(...args));
+  cleanups.push(() => p.close());
+  return p;
+}
+
+describe('the business loop', () => {
+  it('ships, blocks and closes 500 orders exactly as the stock allows', async () => {
+    // elm has no stock row (closed); birch is short (some blocked); the rest have plenty.
+    const h = await harness({ orders: 500, stock: { oak: 10_000, maple: 10_000, pine: 10_000, birch: 150 } });
+    const p = await pipeline(h.sim, { PAGE_SIZE: '100' });
+    await upsertCycleScheduler(p.queues.cycles, p.config);
+
+    await waitFor('every order to leave registered', () => h.store.countByStatus().registered === 0);
+
+    const orders = [...h.store.orders.values()];
+    const byType = (type: string) => orders.filter((o) => o.wood_type === type);
+    expect(byType('elm').length).toBeGreaterThan(0);
+    expect(byType('elm').every((o) => o.order_status === 'closed')).toBe(true);
+    for (const type of ['oak', 'maple', 'pine']) {
+      expect(byType(type).every((o) => o.order_status === 'shipped')).toBe(true);
+    }
+    const birch = byType('birch');
+    const birchLeft = h.store.stock.get('birch') ?? 0;
+    const blockedBirch = birch.filter((o) => o.order_status === 'blocked');
+    expect(blockedBirch.length).toBeGreaterThan(0);
+    // Stock only falls, so an order blocked for want of stock needs more than what is left at the end.
+    expect(blockedBirch.every((o) => o.quantity > birchLeft)).toBe(true);
+    expect(birch.every((o) => o.order_status === 'shipped' || o.order_status === 'blocked')).toBe(true);
+    expect(invariants(h)).toEqual({ registered: 0, excess: EXACT, doubleDecreases: [] });
+  });
+
+  it('takes no excess stock and leaves nothing registered at ERROR_RATE 0.3 with status updates failing after decreases', async () => {
+    // The simulator ignores Idempotency-Key here, like the reference service: only the recorded step prevents a second decrease.
+    const h = await harness(
+      { orders: 300, stock: { oak: 400, maple: 10_000, birch: 10_000, pine: 10_000 }, seed: 3 },
+      { errorRate: 0.3, statusUpdateErrorRate: 0.5, honourIdempotencyKey: false },
+    );
+    const p = await pipeline(h.sim, {
+      ERROR_RATE: '0.3',
+      CYCLE_ERROR_RATE: '0.3',
+      RETRY_ATTEMPTS: '40',
+      RETRY_BACKOFF_MS: '2',
+      RETRY_BACKOFF_MAX_MS: '50',
+      PAGE_SIZE: '50',
+      INTERVAL_SECONDS: '0.2',
+    });
+    await upsertCycleScheduler(p.queues.cycles, p.config);
+
+    await waitFor('every order to leave registered', () => h.store.countByStatus().registered === 0, {
+      timeoutMs: 90_000,
+    });
+    const result = invariants(h);
+    expect(result).toEqual({ registered: 0, excess: EXACT, doubleDecreases: [] });
+    // The faults were real: decreases were followed by failed status updates and retried.
+    expect(h.store.decreasesByKey.size).toBeGreaterThan(0);
+    expect(await p.queues.orders.getFailedCount()).toBe(0);
+  });
+
+  it('with ERROR_RATE=1 makes no stock call and ends every order blocked', async () => {
+    const h = await harness({ orders: 20, stock: { oak: 100, maple: 100, birch: 100, elm: 100, pine: 100 } });
+    const p = await pipeline(h.sim, { ERROR_RATE: '1', RETRY_ATTEMPTS: '3', RETRY_BACKOFF_MS: '1' });
+    await upsertCycleScheduler(p.queues.cycles, p.config);
+
+    await waitFor('every order to leave registered', () => h.store.countByStatus().registered === 0);
+    expect(h.store.countByStatus().blocked).toBe(20);
+    expect(h.store.decreasesByKey.size).toBe(0);
+    expect(Object.fromEntries(h.store.stock)).toEqual(Object.fromEntries(h.initialStock));
+  });
+
+  it('fetches every page when there are more orders than one page, and reports what one cycle did', async () => {
+    const h = await harness({ orders: 53, stock: { oak: 1000, maple: 1000, birch: 1000, elm: 1000, pine: 1000 } });
+    const p = await pipeline(h.sim, { PAGE_SIZE: '10' });
+    // Hold the order workers so the fan-out sees a list that does not shift under its offset.
+    await p.workers.processOrder.pause();
+    const cycle = await p.queues.cycles.add(CYCLE_JOB, {});
+    await waitFor('the fan-out', async () => (await p.queues.cycles.getJob(cycle.id as string))?.data.fanOut);
+    expect((await p.queues.cycles.getJob(cycle.id as string))?.data.fanOut).toEqual({
+      fetched: 53,
+      enqueued: 53,
+      skipped: 0,
+      invalid: 0,
+      pages: 6,
+    });
+    p.workers.processOrder.resume();
+
+    const done = await waitFor('the cycle to complete', async () => {
+      const job = await p.queues.cycles.getJob(cycle.id as string);
+      return job?.finishedOn ? job : undefined;
+    });
+    const statuses = h.store.countByStatus();
+    expect(done.returnvalue.outcomes).toEqual({
+      shipped: statuses.shipped,
+      blocked: 0,
+      closed: 0,
+      skipped: 0,
+      failed: 0,
+    });
+    expect(statuses.shipped).toBe(53);
+  });
+});
