@@ -1,0 +1,127 @@
+import { createServer, type RequestListener, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { JsonHttpClient } from '../../src/clients/http.ts';
+import { createOrderApi } from '../../src/clients/order-api.ts';
+import { createStockApi } from '../../src/clients/stock-api.ts';
+import { UpstreamError } from '../../src/errors.ts';
+import { freePort } from '../../src/redis-server.ts';
+
+const closers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const close of closers.splice(0)) await close();
+});
+
+/** A real server on loopback that answers whatever the test says. */
+async function upstream(handler: RequestListener): Promise<string> {
+  const server: Server = createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  closers.push(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+function client(url: string, timeoutMs = 2000): JsonHttpClient {
+  const http = new JsonHttpClient('Test API', url, { timeoutMs, connections: 4 });
+  closers.push(() => http.close());
+  return http;
+}
+
+async function failure(promise: Promise<unknown>): Promise<UpstreamError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(UpstreamError);
+  return error as UpstreamError;
+}
+
+const json =
+  (status: number, body: unknown): RequestListener =>
+  (_req, res) => {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(typeof body === 'string' ? body : JSON.stringify(body));
+  };
+
+describe('the Order API client', () => {
+  it('sends explicit skip and limit, keeps the base path, and tells how many elements came', async () => {
+    const seen: string[] = [];
+    const url = await upstream((req, res) => {
+      seen.push(req.url ?? '');
+      json(200, [{ id: 1, wood_type: 'oak', quantity: 2, order_status: 'registered' }, { id: 'x' }])(req, res);
+    });
+    const page = await createOrderApi(client(`${url}/api`)).listRegistered(200, 100);
+    expect(seen).toEqual(['/api/orders/status/registered?skip=200&limit=100']);
+    expect(page.size).toBe(2);
+    expect(page.orders.map((o) => o.id)).toEqual([1]);
+    expect(page.invalid).toHaveLength(1);
+  });
+
+  it.each([
+    ['an HTML error page with 200', json(200, '<html><body>Bad gateway</body></html>'), 'permanent'],
+    ['an object instead of a list', json(200, { error: 'nope' }), 'permanent'],
+    ['a 502', json(502, { error: 'Simulated API error during order listing by status' }), 'transient'],
+    ['a 429', json(429, {}), 'transient'],
+    ['a 400', json(400, { error: 'skip and limit must be integers' }), 'permanent'],
+    ['a 10 MB body', json(200, `[${'1,'.repeat(5_000_000)}1]`), 'permanent'],
+  ])('classifies %s', async (_what, handler, kind) => {
+    const url = await upstream(handler);
+    expect((await failure(createOrderApi(client(url)).listRegistered(0, 10))).kind).toBe(kind);
+  });
+
+  it('times out on an answer that never comes, as a transient failure', async () => {
+    const url = await upstream(() => {});
+    const error = await failure(createOrderApi(client(url, 200)).getOrder(1));
+    expect(error.kind).toBe('transient');
+    expect(error.message).toContain('UND_ERR_HEADERS_TIMEOUT');
+  });
+
+  it('times out on a body that stalls halfway', async () => {
+    const url = await upstream((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('[{"id": 1,');
+    });
+    expect((await failure(createOrderApi(client(url, 200)).listRegistered(0, 10))).kind).toBe('transient');
+  });
+
+  it('treats a refused connection as transient', async () => {
+    const port = await freePort();
+    expect((await failure(createOrderApi(client(`http://127.0.0.1:${port}`)).getOrder(1))).kind).toBe('transient');
+  });
+
+  it('reads 404 Order not found as order-not-found', async () => {
+    const url = await upstream(json(404, { error: 'Order not found' }));
+    expect((await failure(createOrderApi(client(url)).getOrder(7))).kind).toBe('order-not-found');
+  });
+});
+
+describe('the Stock API client', () => {
+  it('sends the Idempotency-Key and reads the new level', async () => {
+    let key: string | undefined;
+    const url = await upstream((req, res) => {
+      key = String(req.headers['idempotency-key']);
+      json(200, { wood_type: 'oak', quantity: 5 })(req, res);
+    });
+    expect(await createStockApi(client(url)).decrease('oak', 3, 'order-9-decrease')).toEqual({
+      woodType: 'oak',
+      quantity: 5,
+    });
+    expect(key).toBe('order-9-decrease');
+  });
+
+  it('counts a 2xx with an unreadable body as decreased, not as a failure to retry', async () => {
+    const url = await upstream(json(200, 'OK'));
+    expect(await createStockApi(client(url)).decrease('oak', 3, 'k')).toBeNull();
+  });
+
+  it.each([
+    [400, { error: 'Insufficient stock' }, 'insufficient-stock'],
+    [404, { error: 'Stock not found' }, 'stock-not-found'],
+    [500, { error: 'Simulated DB error during stock decrease' }, 'transient'],
+  ])('reads %i %j as %s', async (status, body, kind) => {
+    const url = await upstream(json(status, body));
+    expect((await failure(createStockApi(client(url)).decrease('oak', 3, 'k'))).kind).toBe(kind);
+  });
+});

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, describeConfig, loadConfig } from '../src/config.ts';
+
+function problems(env: Record<string, string>): readonly string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('has working defaults, typed', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      redisUrl: 'redis://127.0.0.1:6379',
+      ordersUrl: 'http://order:5000',
+      stocksUrl: 'http://stock:5001',
+      intervalSeconds: 5,
+      errorRate: 0.1,
+      attempts: 5,
+      pageSize: 100,
+      queuePrefix: '{ordermanagement}',
+      randomSeed: undefined,
+      simNonAtomic: false,
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('reads the variables and trims trailing slashes off base URLs', () => {
+    const config = loadConfig({
+      API_URL_ORDERS: 'http://orders.internal:8080/api/',
+      INTERVAL_SECONDS: '0.5',
+      RANDOM_SEED: '12',
+      SIM_STOCK: 'oak=5, pine=0',
+      SIM_NON_ATOMIC: 'true',
+    });
+    expect(config.ordersUrl).toBe('http://orders.internal:8080/api');
+    expect(config.intervalSeconds).toBe(0.5);
+    expect(config.randomSeed).toBe(12);
+    expect(config.simStock).toEqual({ oak: 5, pine: 0 });
+    expect(config.simNonAtomic).toBe(true);
+  });
+
+  it.each([
+    [{ INTERVAL_SECONDS: 'abc' }, 'INTERVAL_SECONDS: must be a number (got "abc")'],
+    [{ INTERVAL_SECONDS: '0' }, 'INTERVAL_SECONDS: must be between 0.001 and 86400 (got "0")'],
+    [{ ERROR_RATE: '-0.1' }, 'ERROR_RATE: must be between 0 and 1 (got "-0.1")'],
+    [{ WORKER_CONCURRENCY: '2.5' }, 'WORKER_CONCURRENCY: must be a whole number (got "2.5")'],
+    [{ RETRY_ATTEMPTS: '0' }, 'RETRY_ATTEMPTS: must be between 1 and 1000000 (got "0")'],
+    [{ PAGE_SIZE: '' }, 'PAGE_SIZE: must be a number (got "")'],
+    [{ API_URL_ORDERS: 'orders:5000' }, 'API_URL_ORDERS: must start with http:// or https:// (got "orders:5000")'],
+    [{ API_URL_STOCKS: 'not a url' }, 'API_URL_STOCKS: is not a URL (got "not a url")'],
+    [
+      { LOG_LEVEL: 'verbose' },
+      'LOG_LEVEL: must be one of the possible values: ["error","warn","info","debug"] (got "verbose")',
+    ],
+    [{ QUEUE_PREFIX: 'a:b' }, 'QUEUE_PREFIX: must be 1-64 letters, digits, _, -, { or } (got "a:b")'],
+    [{ SIM_STOCK: 'teak=3' }, 'SIM_STOCK: "teak" is not a wood type (oak, maple, birch, elm, pine) (got "teak=3")'],
+    [{ SIM_STOCK: 'oak=1,oak=2' }, 'SIM_STOCK: oak is given twice (got "oak=1,oak=2")'],
+    [{ SIM_ORDER_PORT: '70000' }, 'SIM_ORDER_PORT: must be between 0 and 65535 (got "70000")'],
+    [{ SIM_NON_ATOMIC: 'yes' }, 'SIM_NON_ATOMIC: must be true or false (got "yes")'],
+  ])('refuses %j', (env, message) => {
+    expect(problems(env)).toEqual([message]);
+  });
+
+  it('reports every bad variable at once and redacts a password in REDIS_URL', () => {
+    const found = problems({ REDIS_URL: 'http://user:s3cret@redis', RANDOM_SEED: 'x', INTERVAL_SECONDS: '-1' });
+    expect(found).toHaveLength(3);
+    expect(found.join('\n')).not.toContain('s3cret');
+    expect(found).toContain('REDIS_URL: must start with redis:// or rediss:// (got "http://user:***@redis")');
+  });
+
+  it('describes every variable, with the current value redacted', () => {
+    const entries = describeConfig(loadConfig({ REDIS_URL: 'redis://:pw@cache:6380/1' }));
+    expect(entries.find((e) => e.variable === 'REDIS_URL')?.value).toBe('redis://:***@cache:6380/1');
+    expect(new Set(entries.map((e) => e.variable)).size).toBe(entries.length);
+  });
+});

@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest';
+import { parseProcessOrderData } from '../src/jobs.ts';
+
+describe('parseProcessOrderData', () => {
+  it('accepts what the cycle and replay add', () => {
+    expect(parseProcessOrderData({ orderId: 3 })).toEqual({ orderId: 3 });
+    expect(parseProcessOrderData({ orderId: 3, decided: 'shipped' })).toEqual({ orderId: 3, decided: 'shipped' });
+  });
+  it.each([
+    [null, 'job data must be an object'],
+    [{}, 'orderId must be a positive integer'],
+    [{ orderId: 'abc' }, 'orderId must be a positive integer, got "abc"'],
+    [{ orderId: 3, decided: 'lost' }, 'decided must be one of shipped, blocked, closed'],
+  ])('refuses %j', (value, message) => {
+    expect(() => parseProcessOrderData(value)).toThrowError(message);
+  });
+});
