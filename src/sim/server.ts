@@ -208,7 +208,17 @@ async function handleStocks(ctx: Ctx): Promise<void> {
 function serve(handler: (ctx: Ctx) => Promise<void>, options: SimulatorOptions): Server {
   return createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://sim');
+    const { listings } = options.store;
+    const listing = url.pathname.startsWith('/orders/status/');
     const run = async () => {
+      if (listing) {
+        listings.total += 1;
+        listings.inFlight += 1;
+        listings.maxInFlight = Math.max(listings.maxInFlight, listings.inFlight);
+        res.once('close', () => {
+          listings.inFlight -= 1;
+        });
+      }
       if (options.latencyMs) await sleep(options.latencyMs);
       await handler({ req, res, url, options });
     };

@@ -26,6 +26,8 @@ export class SimStore {
   readonly decreases = new Map<string, StoredAnswer>();
   /** Successful decreases per Idempotency-Key (`-` when none was sent): how tests prove stock was taken once. */
   readonly decreasesByKey = new Map<string, number>();
+  /** Order list requests: how many in all, and the most at once (one active cycle means one at a time). */
+  readonly listings = { total: 0, inFlight: 0, maxInFlight: 0 };
   readonly #byStatus = new Map<OrderStatus, Set<number>>();
   #nextId = 1;
 

@@ -124,3 +124,40 @@ describe('the business loop', () => {
     expect(statuses.shipped).toBe(53);
   });
 });
+
+describe('cycles', () => {
+  it('complete when children fail for good, counting them as failed', async () => {
+    // Every status update fails and there is one attempt: each child fails after taking stock.
+    const h = await harness(
+      { orders: 4, stock: { oak: 100, maple: 100, birch: 100, elm: 100, pine: 100 } },
+      { errorRate: 0, statusUpdateErrorRate: 1 },
+    );
+    const p = await pipeline(h.sim, { RETRY_ATTEMPTS: '1' });
+    const cycle = await p.queues.cycles.add(CYCLE_JOB, {});
+    const done = await waitFor('the cycle to complete', async () => {
+      const job = await p.queues.cycles.getJob(cycle.id as string);
+      return job?.finishedOn ? job : undefined;
+    });
+    expect(done.returnvalue.outcomes).toEqual({ shipped: 0, blocked: 0, closed: 0, skipped: 0, failed: 4 });
+    expect(await p.queues.orders.getFailedCount()).toBe(4);
+  });
+
+  it('run one at a time across replicas', async () => {
+    const h = await harness({ orders: 60, stock: {} }, { errorRate: 0, latencyMs: 20 });
+    const config = testConfig(h.sim, { PAGE_SIZE: '5' });
+    const replicas = [await startPipeline(config), await startPipeline(config)];
+    cleanups.push(async () => {
+      for (const replica of replicas) await replica.close();
+    });
+    // No order worker runs, so each cycle's fan-out walks all 12 pages.
+    for (const replica of replicas) await replica.workers.processOrder.close();
+    await Promise.all([1, 2, 3].map(() => replicas[0]?.queues.cycles.add(CYCLE_JOB, {})));
+    await waitFor('three fan-outs', async () => {
+      const jobs = (await replicas[0]?.queues.cycles.getJobs(['waiting-children', 'completed'])) ?? [];
+      return jobs.length === 3;
+    });
+    expect(h.store.listings.maxInFlight).toBe(1);
+    // Each cycle pages through all 60 orders (12 full pages and an empty one); the later two skip them all.
+    expect(h.store.listings.total).toBe(3 * 13);
+  });
+});
