@@ -129,6 +129,18 @@ const schema = {
     default: 30000,
     env: 'SHUTDOWN_TIMEOUT_MS',
   },
+  healthHost: {
+    doc: 'Address of the /livez and /readyz endpoints of worker processes (0.0.0.0 for Kubernetes probes).',
+    format: 'host',
+    default: '127.0.0.1',
+    env: 'HEALTH_HOST',
+  },
+  healthPort: {
+    doc: 'Port of the /livez and /readyz endpoints of worker processes; 0 turns them off.',
+    format: 'port',
+    default: 0,
+    env: 'HEALTH_PORT',
+  },
   simHost: {
     doc: 'Simulator: address the Order and Stock APIs listen on.',
     format: 'host',
@@ -206,6 +218,8 @@ export interface Config {
   readonly keepCompletedCount: number;
   readonly keepFailedSeconds: number;
   readonly shutdownTimeoutMs: number;
+  readonly healthHost: string;
+  readonly healthPort: number;
   readonly simHost: string;
   readonly simOrderPort: number;
   readonly simStockPort: number;

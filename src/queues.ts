@@ -14,6 +14,7 @@ import {
 } from './jobs.ts';
 import type { Logger } from './logger.ts';
 import { redisOptions } from './redis.ts';
+import { throttle } from './throttle.ts';
 
 export type CycleQueue = Queue<CycleData, CycleResult, typeof CYCLE_JOB>;
 export type OrderQueue = Queue<ProcessOrderData, ProcessOrderResult, typeof PROCESS_ORDER_JOB>;
@@ -39,7 +40,10 @@ export function defaultJobOptions(config: Config): DefaultJobOptions {
 /** Both queues on one shared connection; the prefix (a hash tag by default) keeps a flow in one Cluster slot. */
 export function createQueues(config: Config, mode: 'blocking' | 'fail-fast', logger: Logger): Queues {
   const redis = new Redis(redisOptions(config.redisUrl, mode));
-  redis.on('error', (err) => logger.warn('redis connection error', { err }));
+  const report = throttle<Error>(10_000, (source, err, suppressed) =>
+    logger.error('redis error', { source, err, ...(suppressed ? { suppressed } : {}) }),
+  );
+  redis.on('error', (err) => report('connection', err));
   const options = {
     connection: redis,
     prefix: config.queuePrefix,

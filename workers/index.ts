@@ -2,11 +2,13 @@ import { hostname } from 'node:os';
 import { Worker } from 'bullmq';
 import type { Config } from '../src/config.ts';
 import { backoffDelay } from '../src/domain/backoff.ts';
+import type { ReadinessCheck } from '../src/health.ts';
 import { CYCLE_QUEUE, ORDER_QUEUE } from '../src/jobs.ts';
 import type { Logger } from '../src/logger.ts';
 import { createQueues } from '../src/queues.ts';
 import { createRandom } from '../src/random.ts';
 import { redisOptions } from '../src/redis.ts';
+import { throttle } from '../src/throttle.ts';
 import { createUpstream } from '../src/upstream.ts';
 import { createCycleProcessor } from './cycle.ts';
 import { createProcessOrderProcessor } from './process-order.ts';
@@ -14,6 +16,8 @@ import { createProcessOrderProcessor } from './process-order.ts';
 export interface Workers {
   readonly cycle: Worker;
   readonly processOrder: Worker;
+  /** Ready means Redis answers and both workers are running. */
+  readonly readinessChecks: Record<string, ReadinessCheck>;
   /** Waits for active jobs to finish, then releases every connection. */
   close(): Promise<void>;
 }
@@ -59,15 +63,22 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Work
     }),
     { ...workerOptions, concurrency: config.concurrency },
   );
+  const workerError = throttle<Error>(10_000, (queue, err, suppressed) =>
+    logger.error('worker error', { queue, err, ...(suppressed ? { suppressed } : {}) }),
+  );
   for (const worker of [cycle, processOrder]) {
     const log = logger.child({ queue: worker.name });
-    worker.on('error', (err) => log.error('worker error', { err }));
+    worker.on('error', (err) => workerError(worker.name, err));
     worker.on('stalled', (jobId) => log.warn('job stalled; its worker vanished, another picks it up', { jobId }));
   }
   logger.info('workers started', { concurrency: config.concurrency, redis: config.redisUrl });
   return {
     cycle,
     processOrder,
+    readinessChecks: {
+      redis: async () => (await queues.redis.ping()) === 'PONG',
+      workers: async () => cycle.isRunning() && processOrder.isRunning(),
+    },
     async close() {
       await Promise.all([cycle.close(), processOrder.close()]);
       await Promise.all([queues.close(), upstream.close()]);

@@ -1,17 +1,19 @@
-import { startWorkers } from '../../workers/index.ts';
 import { createQueues } from '../queues.ts';
 import { upsertCycleScheduler } from '../scheduler.ts';
-import { exitOnSignals } from '../shutdown.ts';
 import { type CommandResult, createContext } from './context.ts';
+import { runWorkers } from './run-workers.ts';
 
 /** `ordermanagement start` (the default): registers the schedule and runs the workers in one process. */
 export async function startCommand(): Promise<CommandResult> {
-  const { config, logger } = createContext('start');
+  const context = createContext('start');
+  const { config, logger } = context;
   const queues = createQueues(config, 'blocking', logger);
-  await upsertCycleScheduler(queues.cycles, config);
-  await queues.close();
+  try {
+    await upsertCycleScheduler(queues.cycles, config);
+  } finally {
+    await queues.close();
+  }
   logger.info('cycle scheduler registered', { everySeconds: config.intervalSeconds });
-  const workers = await startWorkers(config, logger);
-  exitOnSignals(() => workers.close(), logger, config.shutdownTimeoutMs);
+  await runWorkers(context);
   return 'running';
 }

@@ -1,11 +1,8 @@
-import { startWorkers } from '../../workers/index.ts';
-import { exitOnSignals } from '../shutdown.ts';
 import { type CommandResult, createContext } from './context.ts';
+import { runWorkers } from './run-workers.ts';
 
 /** `ordermanagement worker`: the cycle and process-order workers; run as many replicas as needed. */
 export async function workerCommand(): Promise<CommandResult> {
-  const { config, logger } = createContext('worker');
-  const workers = await startWorkers(config, logger);
-  exitOnSignals(() => workers.close(), logger, config.shutdownTimeoutMs);
+  await runWorkers(createContext('worker'));
   return 'running';
 }

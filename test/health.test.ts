@@ -1,0 +1,54 @@
+import { request } from 'undici';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startHealthServer } from '../src/health.ts';
+import { createLogger } from '../src/logger.ts';
+import { startRedisServer } from '../src/redis-server.ts';
+import { startWorkers } from '../workers/index.ts';
+import { startSim, testConfig } from './helpers/pipeline.ts';
+import { waitFor } from './helpers/wait.ts';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function get(
+  url: string,
+): Promise<{ status: number; body: { status: string; checks?: Record<string, boolean> } }> {
+  const res = await request(url);
+  return { status: res.statusCode, body: (await res.body.json()) as { status: string } };
+}
+
+describe('health endpoints', () => {
+  it('go unready while Redis is down and ready again when it returns; liveness holds throughout', async () => {
+    const redis = await startRedisServer();
+    cleanups.push(() => redis.destroy());
+    const h = await startSim({ orders: 0, stock: {} });
+    cleanups.push(() => h.sim.close());
+    const workers = await startWorkers(testConfig(h.sim, { REDIS_URL: redis.url }), createLogger('error'));
+    cleanups.push(() => workers.close());
+    const health = await startHealthServer('127.0.0.1', 0, workers.readinessChecks);
+    cleanups.push(() => health.close());
+
+    expect(await get(`${health.url}/readyz`)).toEqual({
+      status: 200,
+      body: { status: 'ready', ready: true, checks: { redis: true, workers: true } },
+    });
+    await redis.stop();
+    const down = await waitFor('readyz to fail', async () => {
+      const answer = await get(`${health.url}/readyz`);
+      return answer.status === 503 ? answer : undefined;
+    });
+    expect(down.body.checks).toEqual({ redis: false, workers: true });
+    expect((await get(`${health.url}/livez`)).status).toBe(200);
+
+    await redis.start();
+    await waitFor('readyz to pass again', async () => (await get(`${health.url}/readyz`)).status === 200);
+  });
+
+  it('answers 404 elsewhere', async () => {
+    const health = await startHealthServer('127.0.0.1', 0, { always: async () => true });
+    cleanups.push(() => health.close());
+    expect((await request(`${health.url}/admin`)).statusCode).toBe(404);
+  });
+});
