@@ -141,6 +141,24 @@ const schema = {
     default: 0,
     env: 'HEALTH_PORT',
   },
+  metricsHost: {
+    doc: 'Address of the Prometheus /metrics endpoint.',
+    format: 'host',
+    default: '127.0.0.1',
+    env: 'METRICS_HOST',
+  },
+  metricsPort: {
+    doc: 'Port of the Prometheus /metrics endpoint (needs the telemetry preload); 0 turns it off.',
+    format: 'port',
+    default: 0,
+    env: 'METRICS_PORT',
+  },
+  traceOrders: {
+    doc: "How an order's trace relates to its cycle's: child (one trace per cycle) or link (one trace per order, linked).",
+    format: ['child', 'link'],
+    default: 'child',
+    env: 'TRACE_ORDERS',
+  },
   simHost: {
     doc: 'Simulator: address the Order and Stock APIs listen on.',
     format: 'host',
@@ -220,6 +238,9 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   readonly healthHost: string;
   readonly healthPort: number;
+  readonly metricsHost: string;
+  readonly metricsPort: number;
+  readonly traceOrders: 'child' | 'link';
   readonly simHost: string;
   readonly simOrderPort: number;
   readonly simStockPort: number;

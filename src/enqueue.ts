@@ -1,5 +1,5 @@
 import type { JobsOptions } from 'bullmq';
-import { orderJobId, PROCESS_ORDER_JOB } from './jobs.ts';
+import { orderJobId, PROCESS_ORDER_JOB, type ProcessOrderData } from './jobs.ts';
 import type { Queues } from './queues.ts';
 
 /** BullMQ answers this id instead of throwing when a job id already belongs to another parent. */
@@ -24,6 +24,7 @@ export async function enqueueOrders(
   { orders: queue, redis }: Pick<Queues, 'orders' | 'redis'>,
   orderIds: readonly number[],
   opts: Pick<JobsOptions, 'parent' | 'ignoreDependencyOnFailure'> = {},
+  data: Omit<ProcessOrderData, 'orderId'> = {},
 ): Promise<EnqueueResult> {
   const unique = [...new Set(orderIds)];
   if (unique.length === 0) return { added: [], skipped: [] };
@@ -41,7 +42,7 @@ export async function enqueueOrders(
   const jobs = await queue.addBulk(
     fresh.map((orderId) => ({
       name: PROCESS_ORDER_JOB,
-      data: { orderId },
+      data: { ...data, orderId },
       opts: { ...opts, jobId: orderJobId(orderId) },
     })),
   );

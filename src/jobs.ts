@@ -1,4 +1,5 @@
 import { InvalidPayloadError, isOrderId, type OrderStatus, type Outcome } from './domain/order.ts';
+import type { TraceCarrier } from './telemetry/tracing.ts';
 
 /** Queue and job names shared by producers (scheduler, cycle, replay) and processors. */
 export const CYCLE_QUEUE = 'cycles';
@@ -24,6 +25,8 @@ export interface FanOutCounts {
 export interface CycleData {
   /** Recorded once the fan-out finished, so a resumed cycle goes straight to collecting outcomes. */
   fanOut?: FanOutCounts;
+  /** The cycle's trace, recorded on its first run so retries and the outcome count join it. */
+  trace?: TraceCarrier;
 }
 
 export type OrderResultOutcome = Outcome | 'skipped';
@@ -40,6 +43,10 @@ export interface ProcessOrderData {
    * replay that finds it goes straight to the status update and never decreases again.
    */
   decided?: Outcome;
+  /** The trace this job continues: its cycle's, or the replay's that added it. */
+  trace?: TraceCarrier;
+  /** For a replayed order, the trace of the original attempt, linked from the new one. */
+  replayOf?: TraceCarrier;
 }
 
 export interface ProcessOrderResult {
@@ -59,7 +66,7 @@ const OUTCOMES: readonly Outcome[] = ['shipped', 'blocked', 'closed'];
 /** Job data can be hand-made (Bull Board, redis-cli): check it before trusting it. */
 export function parseProcessOrderData(value: unknown): ProcessOrderData {
   if (typeof value !== 'object' || value === null) throw new InvalidPayloadError('job data must be an object');
-  const { orderId, decided } = value as Record<string, unknown>;
+  const { orderId, decided, trace, replayOf } = value as Record<string, unknown>;
   if (!isOrderId(orderId)) {
     throw new InvalidPayloadError(`job data orderId must be a positive integer, got ${JSON.stringify(orderId)}`);
   }
@@ -68,5 +75,22 @@ export function parseProcessOrderData(value: unknown): ProcessOrderData {
       `job data decided must be one of ${OUTCOMES.join(', ')}, got ${JSON.stringify(decided)}`,
     );
   }
+  for (const [name, carrier] of [
+    ['trace', trace],
+    ['replayOf', replayOf],
+  ] as const) {
+    if (carrier !== undefined && !isCarrier(carrier)) {
+      throw new InvalidPayloadError(`job data ${name} must be an object of strings (W3C trace context)`);
+    }
+  }
   return { ...(value as ProcessOrderData), orderId, ...(decided === undefined ? {} : { decided: decided as Outcome }) };
+}
+
+function isCarrier(value: unknown): value is TraceCarrier {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.values(value).every((v) => typeof v === 'string')
+  );
 }

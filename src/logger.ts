@@ -1,3 +1,4 @@
+import { isSpanContextValid, trace } from '@opentelemetry/api';
 import winston from 'winston';
 import { redactUrl } from './redact.ts';
 
@@ -21,6 +22,16 @@ const errorFields = winston.format((info) => {
   return info;
 });
 
+/** Lines written inside a span carry its ids, so a log search leads to the trace and back. */
+const traceContext = winston.format((info) => {
+  const spanContext = trace.getActiveSpan()?.spanContext();
+  if (spanContext && isSpanContextValid(spanContext)) {
+    info.trace_id = spanContext.traceId;
+    info.span_id = spanContext.spanId;
+  }
+  return info;
+});
+
 /**
  * JSON lines on stdout. Scope a logger with `logger.child({ queue, jobId, orderId })`
  * so every line of a job carries its ids.
@@ -29,7 +40,13 @@ export function createLogger(level: LogLevel, defaultMeta: Record<string, unknow
   return winston.createLogger({
     level,
     defaultMeta,
-    format: winston.format.combine(errorFields(), redact(), winston.format.timestamp(), winston.format.json()),
+    format: winston.format.combine(
+      traceContext(),
+      errorFields(),
+      redact(),
+      winston.format.timestamp(),
+      winston.format.json(),
+    ),
     transports: [new winston.transports.Console()],
   });
 }

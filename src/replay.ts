@@ -4,6 +4,7 @@ import { enqueueOrders } from './enqueue.ts';
 import { UpstreamError } from './errors.ts';
 import { orderJobId } from './jobs.ts';
 import type { Queues } from './queues.ts';
+import { currentCarrier, inMessageSpan } from './telemetry/tracing.ts';
 
 export type ReplayReport =
   /** A fresh process-order job was added. */
@@ -59,15 +60,24 @@ export async function replayOrder(deps: ReplayDeps, input: string): Promise<Repl
   }
   if (order.status !== 'registered') return { result: 'not-registered', orderId, status: order.status };
 
-  if (job !== undefined && state === 'failed') {
-    await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
-    return { result: 'retried', orderId, jobId, ...(job.data.decided ? { decided: job.data.decided } : {}) };
-  }
-  // A finished job keeps its id until retention removes it; the order is registered again, so start over.
-  if (job !== undefined) await job.remove();
-  const { added } = await enqueueOrders(deps.queues, [orderId]);
-  if (added.length === 0) return { result: 'in-flight', orderId, jobId, state: 'added meanwhile' };
-  return { result: 'enqueued', orderId, jobId };
+  // A replay starts its own trace, linked to the one of the job it replaces.
+  const original = job?.data.trace;
+  return inMessageSpan(
+    { operation: 'send', queue: deps.queues.orders.name, link: original, attributes: { 'order.id': orderId } },
+    async (): Promise<ReplayReport> => {
+      const traceData = { trace: currentCarrier(), ...(original ? { replayOf: original } : {}) };
+      if (job !== undefined && state === 'failed') {
+        await job.updateData({ ...job.data, ...traceData });
+        await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+        return { result: 'retried', orderId, jobId, ...(job.data.decided ? { decided: job.data.decided } : {}) };
+      }
+      // A finished job keeps its id until retention removes it; the order is registered again, so start over.
+      if (job !== undefined) await job.remove();
+      const { added } = await enqueueOrders(deps.queues, [orderId], {}, traceData);
+      if (added.length === 0) return { result: 'in-flight', orderId, jobId, state: 'added meanwhile' };
+      return { result: 'enqueued', orderId, jobId };
+    },
+  );
 }
 
 /** One line per report, for people. */

@@ -1,4 +1,5 @@
 import type { Logger } from './logger.ts';
+import { shutdownTelemetry } from './telemetry/sdk.ts';
 
 /**
  * On the first SIGTERM or SIGINT, runs `close` (which lets active jobs finish) and exits 0.
@@ -18,16 +19,18 @@ export function exitOnSignals(close: () => Promise<void>, logger: Logger, timeou
       logger.error('shutdown took too long; exiting', { timeoutMs });
       process.exit(1);
     }, timeoutMs).unref();
-    close().then(
-      () => {
-        logger.info('shut down cleanly');
-        process.exit(0);
-      },
-      (err: unknown) => {
-        logger.error('shutdown failed', { err });
-        process.exit(1);
-      },
-    );
+    close()
+      .then(() => shutdownTelemetry())
+      .then(
+        () => {
+          logger.info('shut down cleanly');
+          process.exit(0);
+        },
+        (err: unknown) => {
+          logger.error('shutdown failed', { err });
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);

@@ -6,6 +6,8 @@ import type { CycleData, CycleResult, FanOutCounts, ProcessOrderResult } from '.
 import type { Logger } from '../src/logger.ts';
 import type { Queues } from '../src/queues.ts';
 import type { Random } from '../src/random.ts';
+import { cycleDuration, ordersPerCycle } from '../src/telemetry/metrics.ts';
+import { currentCarrier, inMessageSpan } from '../src/telemetry/tracing.ts';
 
 export interface CycleDeps {
   readonly orderApi: OrderApi;
@@ -23,22 +25,40 @@ export type CycleJob = Job<CycleData, CycleResult>;
  * A cycle runs in two steps on one job: fan out every registered order as a child job, then,
  * once the children have finished, count their outcomes. The fan-out counts are recorded on the
  * job between the steps, so the job can wait in waiting-children without holding a worker.
+ *
+ * Each cycle starts a new trace (its scheduler template carries none); the trace is recorded on the
+ * job so its retries, its children and its outcome count all join it.
  */
 export function createCycleProcessor(deps: CycleDeps) {
-  return async (job: CycleJob, token?: string): Promise<CycleResult> => {
-    const log = deps.logger.child({ queue: job.queueName, jobId: job.id });
-    let fanOut = job.data.fanOut;
-    if (fanOut === undefined) {
-      if (deps.random() < deps.errorRate) throw new SimulatedFailure('cycle');
-      fanOut = await fanOutOrders(job, deps, log);
-      await job.updateData({ ...job.data, fanOut });
-      log.info('cycle fanned out', { ...fanOut });
-    }
-    if (token !== undefined && (await job.moveToWaitingChildren(token))) throw new WaitingChildrenError();
-    const result = { ...fanOut, outcomes: await collectOutcomes(job) };
-    log.info('cycle finished', { ...result.outcomes, enqueued: result.enqueued });
-    return result;
-  };
+  return (job: CycleJob, token?: string): Promise<CycleResult> =>
+    inMessageSpan(
+      {
+        operation: 'process',
+        queue: job.queueName,
+        jobId: job.id,
+        parent: job.data.trace,
+        attributes: { 'ordermanagement.cycle.step': job.data.fanOut === undefined ? 'fan-out' : 'collect' },
+        controlFlow: (error) => error instanceof WaitingChildrenError,
+      },
+      async () => {
+        const log = deps.logger.child({ queue: job.queueName, jobId: job.id });
+        let fanOut = job.data.fanOut;
+        if (fanOut === undefined) {
+          if (deps.random() < deps.errorRate) throw new SimulatedFailure('cycle');
+          const started = performance.now();
+          if (job.data.trace === undefined) await job.updateData({ ...job.data, trace: currentCarrier() });
+          fanOut = await fanOutOrders(job, deps, log);
+          await job.updateData({ ...job.data, fanOut });
+          cycleDuration.record((performance.now() - started) / 1000);
+          ordersPerCycle.record(fanOut.enqueued);
+          log.info('cycle fanned out', { ...fanOut });
+        }
+        if (token !== undefined && (await job.moveToWaitingChildren(token))) throw new WaitingChildrenError();
+        const result = { ...fanOut, outcomes: await collectOutcomes(job) };
+        log.info('cycle finished', { ...result.outcomes, enqueued: result.enqueued });
+        return result;
+      },
+    );
 }
 
 /** Pages are fanned out as they arrive, so memory stays flat however many orders are registered. */
@@ -53,12 +73,24 @@ async function fanOutOrders(job: CycleJob, deps: CycleDeps, log: Logger): Promis
     for (const bad of page.invalid)
       log.warn('order list element breaks the contract; not processed', { reason: bad.reason });
     const registered = page.orders.filter((order) => order.status === 'registered').map((order) => order.id);
-    const { added, skipped } = await enqueueOrders(deps.queues, registered, {
-      parent,
-      ignoreDependencyOnFailure: true,
-    });
-    counts.enqueued += added.length;
-    counts.skipped += skipped.length;
+    if (registered.length > 0) {
+      const { added, skipped } = await inMessageSpan(
+        {
+          operation: 'send',
+          queue: deps.queues.orders.name,
+          attributes: { 'messaging.batch.message_count': registered.length },
+        },
+        () =>
+          enqueueOrders(
+            deps.queues,
+            registered,
+            { parent, ignoreDependencyOnFailure: true },
+            { trace: currentCarrier() },
+          ),
+      );
+      counts.enqueued += added.length;
+      counts.skipped += skipped.length;
+    }
     if (page.size < deps.pageSize) return counts;
     skip += page.size;
   }

@@ -8,6 +8,7 @@ import type { Logger } from '../src/logger.ts';
 import { createQueues } from '../src/queues.ts';
 import { createRandom } from '../src/random.ts';
 import { redisOptions } from '../src/redis.ts';
+import { observeQueueDepth } from '../src/telemetry/metrics.ts';
 import { throttle } from '../src/throttle.ts';
 import { createUpstream } from '../src/upstream.ts';
 import { createCycleProcessor } from './cycle.ts';
@@ -60,6 +61,7 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Work
       errorRate: config.errorRate,
       random,
       logger,
+      traceOrders: config.traceOrders,
     }),
     { ...workerOptions, concurrency: config.concurrency },
   );
@@ -71,6 +73,7 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Work
     worker.on('error', (err) => workerError(worker.name, err));
     worker.on('stalled', (jobId) => log.warn('job stalled; its worker vanished, another picks it up', { jobId }));
   }
+  const stopObserving = observeQueueDepth([queues.cycles, queues.orders]);
   logger.info('workers started', { concurrency: config.concurrency, redis: config.redisUrl });
   return {
     cycle,
@@ -80,6 +83,7 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Work
       workers: async () => cycle.isRunning() && processOrder.isRunning(),
     },
     async close() {
+      stopObserving();
       await Promise.all([cycle.close(), processOrder.close()]);
       await Promise.all([queues.close(), upstream.close()]);
     },

@@ -1,3 +1,4 @@
+import { trace } from '@opentelemetry/api';
 import { type Job, UnrecoverableError } from 'bullmq';
 import type { OrderApi } from '../src/clients/order-api.ts';
 import type { StockApi } from '../src/clients/stock-api.ts';
@@ -6,6 +7,8 @@ import { coerceError, SimulatedFailure, UpstreamError } from '../src/errors.ts';
 import { type ProcessOrderData, type ProcessOrderResult, parseProcessOrderData } from '../src/jobs.ts';
 import type { Logger } from '../src/logger.ts';
 import type { Random } from '../src/random.ts';
+import { jobAttempts, jobDuration, ordersProcessed } from '../src/telemetry/metrics.ts';
+import { inMessageSpan, recordFailure } from '../src/telemetry/tracing.ts';
 
 export interface ProcessOrderDeps {
   readonly orderApi: OrderApi;
@@ -14,6 +17,8 @@ export interface ProcessOrderDeps {
   readonly errorRate: number;
   readonly random: Random;
   readonly logger: Logger;
+  /** `child`: the order's span joins its cycle's trace; `link`: it starts its own trace, linked. */
+  readonly traceOrders: 'child' | 'link';
 }
 
 export type ProcessOrderJob = Job<ProcessOrderData, ProcessOrderResult>;
@@ -39,35 +44,78 @@ const isRetryable = (error: Error): boolean =>
  */
 export function createProcessOrderProcessor(deps: ProcessOrderDeps) {
   return async (job: ProcessOrderJob): Promise<ProcessOrderResult> => {
-    let data: ProcessOrderData;
-    try {
-      data = parseProcessOrderData(job.data);
-    } catch (error) {
-      throw new UnrecoverableError(`invalid job data: ${(error as Error).message}`);
-    }
+    const started = performance.now();
     const attempt = job.attemptsMade + 1;
-    const log = deps.logger.child({ queue: job.queueName, jobId: job.id, orderId: data.orderId, attempt });
+    const carrier = job.data?.trace;
     try {
-      if (deps.random() < deps.errorRate) throw new SimulatedFailure('process-order');
-      return await runSteps(job, data, deps, log);
-    } catch (thrown) {
-      const error = coerceError(thrown);
-      if (!isRetryable(error)) {
-        log.error('order failed permanently', { err: error, decided: job.data.decided });
-        throw new UnrecoverableError(error.message);
-      }
-      if (attempt < (job.opts.attempts ?? 1)) {
-        log.info('attempt failed; will retry', { err: error });
-        throw error;
-      }
-      if (job.data.decided === undefined) return blockExhausted(job, data.orderId, deps.orderApi, error, log);
-      log.error('retries ran out after the stock call; the job stays failed for replay', {
-        err: error,
-        decided: job.data.decided,
-      });
-      throw error;
+      return await inMessageSpan(
+        {
+          operation: 'process',
+          queue: job.queueName,
+          jobId: job.id,
+          parent: deps.traceOrders === 'child' ? carrier : undefined,
+          link: deps.traceOrders === 'link' ? carrier : job.data?.replayOf,
+          attributes: { 'job.attempt': attempt },
+        },
+        () => attemptOrder(job, attempt, deps),
+      );
+    } finally {
+      jobDuration.record((performance.now() - started) / 1000, { queue: job.queueName });
     }
   };
+}
+
+async function attemptOrder(
+  job: ProcessOrderJob,
+  attempt: number,
+  deps: ProcessOrderDeps,
+): Promise<ProcessOrderResult> {
+  const span = trace.getActiveSpan();
+  const count = (result: 'ok' | 'retry' | 'failed', outcome?: string) => {
+    jobAttempts.add(1, { queue: job.queueName, result });
+    if (outcome) ordersProcessed.add(1, { outcome });
+  };
+  let data: ProcessOrderData;
+  try {
+    data = parseProcessOrderData(job.data);
+  } catch (error) {
+    count('failed', 'failed');
+    throw new UnrecoverableError(`invalid job data: ${(error as Error).message}`);
+  }
+  span?.setAttribute('order.id', data.orderId);
+  const log = deps.logger.child({ queue: job.queueName, jobId: job.id, orderId: data.orderId, attempt });
+  try {
+    if (deps.random() < deps.errorRate) throw new SimulatedFailure('process-order');
+    const result = await runSteps(job, data, deps, log);
+    span?.setAttribute('order.outcome', result.outcome);
+    count('ok', result.outcome);
+    return result;
+  } catch (thrown) {
+    const error = coerceError(thrown);
+    if (!isRetryable(error)) {
+      log.error('order failed permanently', { err: error, decided: job.data.decided });
+      count('failed', 'failed');
+      throw new UnrecoverableError(error.message);
+    }
+    if (attempt < (job.opts.attempts ?? 1)) {
+      log.info('attempt failed; will retry', { err: error });
+      count('retry');
+      throw error;
+    }
+    if (job.data.decided === undefined) {
+      if (span) recordFailure(span, error);
+      const result = await blockExhausted(job, data.orderId, deps.orderApi, error, log);
+      span?.setAttribute('order.outcome', result.outcome);
+      count('ok', result.outcome);
+      return result;
+    }
+    log.error('retries ran out after the stock call; the job stays failed for replay', {
+      err: error,
+      decided: job.data.decided,
+    });
+    count('failed', 'failed');
+    throw error;
+  }
 }
 
 async function runSteps(
@@ -89,6 +137,7 @@ async function runSteps(
       }
       throw error;
     }
+    trace.getActiveSpan()?.setAttributes({ 'order.wood_type': order.woodType, 'order.quantity': order.quantity });
     if (order.status !== 'registered') {
       log.info('order is no longer registered; skipped', { status: order.status });
       return { orderId, outcome: 'skipped', status: order.status };

@@ -1,0 +1,57 @@
+import { metrics } from '@opentelemetry/api';
+import type { Queue } from 'bullmq';
+
+/**
+ * The project's instruments. They come from the global MeterProvider: without the telemetry
+ * preload they are no-ops and cost next to nothing.
+ */
+const meter = metrics.getMeter('ordermanagement');
+
+export const ordersProcessed = meter.createCounter('ordermanagement.orders.processed', {
+  description: 'process-order jobs finished, by outcome (shipped, blocked, closed, skipped, failed)',
+  unit: '{order}',
+});
+
+export const jobAttempts = meter.createCounter('ordermanagement.job.attempts', {
+  description: 'Job attempts by queue and result (ok, retry, failed)',
+  unit: '{attempt}',
+});
+
+export const jobDuration = meter.createHistogram('ordermanagement.job.duration', {
+  description: 'Duration of one job attempt, by queue',
+  unit: 's',
+});
+
+export const cycleDuration = meter.createHistogram('ordermanagement.cycle.duration', {
+  description: 'From the start of a cycle to the end of its fan-out',
+  unit: 's',
+});
+
+export const ordersPerCycle = meter.createHistogram('ordermanagement.cycle.orders', {
+  description: 'Orders a cycle enqueued',
+  unit: '{order}',
+  advice: { explicitBucketBoundaries: [0, 1, 10, 100, 1000, 10_000, 100_000] },
+});
+
+const STATES = ['waiting', 'active', 'delayed', 'failed', 'waiting-children', 'prioritized'] as const;
+
+/**
+ * Queue depth by state, read from Redis when metrics are collected (a scrape or an OTLP export),
+ * not on a timer of its own. Returns a function that stops observing.
+ */
+export function observeQueueDepth(queues: readonly Queue[]): () => void {
+  const depth = meter.createObservableGauge('ordermanagement.queue.depth', {
+    description: 'Jobs per queue and state',
+    unit: '{job}',
+  });
+  const callback = async (result: { observe(value: number, attributes: Record<string, string>): void }) => {
+    await Promise.all(
+      queues.map(async (queue) => {
+        const counts = await queue.getJobCounts(...STATES);
+        for (const state of STATES) result.observe(counts[state] ?? 0, { queue: queue.name, state });
+      }),
+    );
+  };
+  depth.addCallback(callback);
+  return () => depth.removeCallback(callback);
+}

@@ -1,0 +1,62 @@
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
+import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
+import { type IMetricReader, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { BatchSpanProcessor, NoopSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import { redisStatement } from './redis-statement.ts';
+
+export interface TelemetryOptions {
+  readonly serviceName?: string;
+  /** Replaces the processors chosen from the environment (tests pass in-memory exporters). */
+  readonly spanProcessors?: SpanProcessor[];
+  readonly metricReaders?: IMetricReader[];
+  /** Serve Prometheus text on this port (METRICS_PORT); 0 or absent: no scrape endpoint. */
+  readonly metricsPort?: number;
+  readonly metricsHost?: string;
+}
+
+let sdk: NodeSDK | undefined;
+
+const env = (name: string): string | undefined => process.env[name]?.trim() || undefined;
+
+/**
+ * Starts the OpenTelemetry SDK once per process. Exporters are chosen here, not by the SDK's
+ * defaults: with no OTLP endpoint set nothing is exported (the SDK would otherwise post to
+ * localhost:4318, retry, and hold shutdown for seconds), yet spans still exist, so trace ids reach
+ * the logs and the trace context still travels through job data.
+ */
+export function startTelemetry(options: TelemetryOptions = {}): void {
+  if (sdk !== undefined || env('OTEL_SDK_DISABLED') === 'true') return;
+  const tracesEndpoint = env('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT') ?? env('OTEL_EXPORTER_OTLP_ENDPOINT');
+  const metricsEndpoint = env('OTEL_EXPORTER_OTLP_METRICS_ENDPOINT') ?? env('OTEL_EXPORTER_OTLP_ENDPOINT');
+  const spanProcessors = options.spanProcessors ?? [
+    tracesEndpoint ? new BatchSpanProcessor({ exporter: new OTLPTraceExporter() }) : new NoopSpanProcessor(),
+  ];
+  const metricReaders: IMetricReader[] = options.metricReaders ?? [
+    ...(metricsEndpoint ? [new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter() })] : []),
+  ];
+  if (options.metricsPort) {
+    metricReaders.push(new PrometheusExporter({ host: options.metricsHost ?? '127.0.0.1', port: options.metricsPort }));
+  }
+  sdk = new NodeSDK({
+    serviceName: env('OTEL_SERVICE_NAME') ?? options.serviceName ?? 'ordermanagement',
+    spanProcessors,
+    metricReaders,
+    logRecordProcessors: [],
+    instrumentations: [
+      new UndiciInstrumentation(),
+      new IORedisInstrumentation({ dbStatementSerializer: redisStatement }),
+    ],
+  });
+  sdk.start();
+}
+
+/** Flushes and stops the SDK: called on shutdown so the last spans and metrics are not lost. */
+export async function shutdownTelemetry(): Promise<void> {
+  const current = sdk;
+  sdk = undefined;
+  await current?.shutdown();
+}

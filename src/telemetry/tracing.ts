@@ -1,0 +1,85 @@
+import {
+  context,
+  isSpanContextValid,
+  type Link,
+  propagation,
+  ROOT_CONTEXT,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api';
+
+/** W3C trace context (`traceparent`, `tracestate`) as it travels inside job data. */
+export type TraceCarrier = Record<string, string>;
+
+const tracer = trace.getTracer('ordermanagement');
+
+/** The active trace context, ready to store in a job's data; empty when telemetry is off. */
+export function currentCarrier(): TraceCarrier {
+  const carrier: TraceCarrier = {};
+  propagation.inject(context.active(), carrier);
+  return carrier;
+}
+
+function remoteLink(carrier: TraceCarrier | undefined): Link[] {
+  if (carrier === undefined) return [];
+  const spanContext = trace.getSpanContext(propagation.extract(ROOT_CONTEXT, carrier));
+  return spanContext && isSpanContextValid(spanContext) ? [{ context: spanContext }] : [];
+}
+
+export interface MessageSpan {
+  /** `send` when adding jobs, `process` when running one (messaging semantic conventions). */
+  readonly operation: 'send' | 'process';
+  readonly queue: string;
+  readonly jobId?: string;
+  /** Continue this trace (child of the carrier's span). Absent: a new trace starts. */
+  readonly parent?: TraceCarrier;
+  /** Link to this trace instead of joining it. */
+  readonly link?: TraceCarrier;
+  readonly attributes?: Record<string, string | number | boolean>;
+  /** Errors that are control flow, not failures (BullMQ's WaitingChildrenError): rethrown, span left OK. */
+  readonly controlFlow?: (error: unknown) => boolean;
+}
+
+/**
+ * Runs `fn` inside a span named `{operation} {queue}`. A thrown error marks the span ERROR with an
+ * exception event and is rethrown.
+ */
+export async function inMessageSpan<T>(spec: MessageSpan, fn: (span: Span) => Promise<T>): Promise<T> {
+  const parentContext = spec.parent ? propagation.extract(ROOT_CONTEXT, spec.parent) : ROOT_CONTEXT;
+  const hasParent = spec.parent !== undefined && remoteLink(spec.parent).length > 0;
+  return tracer.startActiveSpan(
+    `${spec.operation} ${spec.queue}`,
+    {
+      kind: spec.operation === 'send' ? SpanKind.PRODUCER : SpanKind.CONSUMER,
+      root: !hasParent && spec.operation === 'process',
+      links: remoteLink(spec.link),
+      attributes: {
+        'messaging.system': 'bullmq',
+        'messaging.operation.type': spec.operation,
+        'messaging.destination.name': spec.queue,
+        ...(spec.jobId === undefined ? {} : { 'messaging.message.id': spec.jobId }),
+        ...spec.attributes,
+      },
+    },
+    hasParent ? parentContext : context.active(),
+    async (span) => {
+      try {
+        return await fn(span);
+      } catch (error) {
+        if (!spec.controlFlow?.(error)) recordFailure(span, error);
+        throw error;
+      } finally {
+        span.end();
+      }
+    },
+  );
+}
+
+/** Marks the span failed: status ERROR and an exception event. */
+export function recordFailure(span: Span, error: unknown): void {
+  const err = error instanceof Error ? error : new Error(String(error));
+  span.recordException(err);
+  span.setStatus({ code: SpanStatusCode.ERROR, message: err.message });
+}
