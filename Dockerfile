@@ -20,5 +20,5 @@ USER node
 # Probes the role's own /readyz: workers on HEALTH_PORT, the board on BOARD_PORT (see docker-compose.yml).
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.HEALTHCHECK_PORT ?? process.env.HEALTH_PORT}/readyz`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-ENTRYPOINT ["node", "dist/src/cli.js"]
+ENTRYPOINT ["node", "--import", "./dist/src/telemetry/preload.js", "dist/src/cli.js"]
 CMD ["start"]

@@ -36,7 +36,11 @@ const traceContext = winston.format((info) => {
  * JSON lines on stdout. Scope a logger with `logger.child({ queue, jobId, orderId })`
  * so every line of a job carries its ids.
  */
-export function createLogger(level: LogLevel, defaultMeta: Record<string, unknown> = {}): Logger {
+export function createLogger(
+  level: LogLevel,
+  defaultMeta: Record<string, unknown> = {},
+  transports: winston.transport[] = [new winston.transports.Console()],
+): Logger {
   return winston.createLogger({
     level,
     defaultMeta,
@@ -47,6 +51,6 @@ export function createLogger(level: LogLevel, defaultMeta: Record<string, unknow
       winston.format.timestamp(),
       winston.format.json(),
     ),
-    transports: [new winston.transports.Console()],
+    transports,
   });
 }

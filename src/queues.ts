@@ -52,8 +52,7 @@ export function createQueues(config: Config, mode: 'blocking' | 'fail-fast', log
   const cycles: CycleQueue = new Queue(CYCLE_QUEUE, options);
   const orders: OrderQueue = new Queue(ORDER_QUEUE, options);
   // An 'error' event without a listener would crash the process on a Redis hiccup.
-  for (const queue of [cycles, orders])
-    queue.on('error', (err) => logger.error('queue error', { queue: queue.name, err }));
+  for (const queue of [cycles, orders]) queue.on('error', (err) => report(`queue ${queue.name}`, err));
   return {
     cycles,
     orders,

@@ -1,7 +1,8 @@
 /**
  * Loaded with `node --import ./dist/src/telemetry/preload.js` so the SDK starts before anything
- * else is imported. Registering the hook first is what makes ESM imports of ioredis patchable;
- * without it undici spans still appear (diagnostics_channel) but Redis spans silently do not.
+ * else is imported: instruments created before it would stay no-ops. The hook lets the
+ * instrumentations patch ES modules; CommonJS ones (ioredis, as BullMQ loads it on Node 24 here)
+ * are patched through require as well, and undici is traced through diagnostics_channel.
  */
 import { register } from 'node:module';
 

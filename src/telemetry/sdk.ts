@@ -20,6 +20,11 @@ export interface TelemetryOptions {
 
 let sdk: NodeSDK | undefined;
 
+function positiveNumber(text: string | undefined): number | undefined {
+  const n = Number(text);
+  return text !== undefined && Number.isFinite(n) && n > 0 ? n : undefined;
+}
+
 const env = (name: string): string | undefined => process.env[name]?.trim() || undefined;
 
 /**
@@ -36,7 +41,15 @@ export function startTelemetry(options: TelemetryOptions = {}): void {
     tracesEndpoint ? new BatchSpanProcessor({ exporter: new OTLPTraceExporter() }) : new NoopSpanProcessor(),
   ];
   const metricReaders: IMetricReader[] = options.metricReaders ?? [
-    ...(metricsEndpoint ? [new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter() })] : []),
+    ...(metricsEndpoint
+      ? [
+          new PeriodicExportingMetricReader({
+            exporter: new OTLPMetricExporter(),
+            // The SDK reads this variable only for readers it builds itself.
+            exportIntervalMillis: positiveNumber(env('OTEL_METRIC_EXPORT_INTERVAL')) ?? 60_000,
+          }),
+        ]
+      : []),
   ];
   if (options.metricsPort) {
     metricReaders.push(new PrometheusExporter({ host: options.metricsHost ?? '127.0.0.1', port: options.metricsPort }));

@@ -76,8 +76,10 @@ export interface RunningPipeline {
 }
 
 /** Workers (in this process) plus queues to inspect them; the caller registers the schedule or adds cycles. */
-export async function startPipeline(config: Config): Promise<RunningPipeline> {
-  const logger = createLogger(config.logLevel, { test: true });
+export async function startPipeline(
+  config: Config,
+  logger: Logger = createLogger(config.logLevel, { test: true }),
+): Promise<RunningPipeline> {
   const queues = createQueues(config, 'blocking', logger);
   const workers = await startWorkers(config, logger);
   return {

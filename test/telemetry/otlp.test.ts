@@ -1,0 +1,101 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { request } from 'undici';
+import { afterEach, describe, expect, it } from 'vitest';
+import { freePort } from '../../src/redis-server.ts';
+import { spawnCli } from '../helpers/cli.ts';
+import { childEnv, startSim, testConfig } from '../helpers/pipeline.ts';
+import { waitFor } from '../helpers/wait.ts';
+
+const PRELOAD = fileURLToPath(new URL('../../src/telemetry/preload.ts', import.meta.url));
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+interface OtlpSpan {
+  name: string;
+  traceId: string;
+}
+interface Received {
+  spans: { scope: string; span: OtlpSpan }[];
+  services: Set<string>;
+  metricNames: Set<string>;
+}
+
+/** A local OTLP/HTTP (JSON) receiver: what an OpenTelemetry Collector would be sent. */
+async function receiver(): Promise<{ url: string; received: Received }> {
+  const received: Received = { spans: [], services: new Set(), metricNames: new Set() };
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => {
+      body += chunk.toString();
+    });
+    req.on('end', () => {
+      const payload = JSON.parse(body);
+      for (const rs of payload.resourceSpans ?? payload.resourceMetrics ?? []) {
+        const service = rs.resource?.attributes?.find((a: { key: string }) => a.key === 'service.name');
+        if (service) received.services.add(service.value.stringValue);
+        for (const ss of rs.scopeSpans ?? []) {
+          for (const span of ss.spans ?? []) received.spans.push({ scope: ss.scope?.name, span });
+        }
+        for (const sm of rs.scopeMetrics ?? []) for (const m of sm.metrics ?? []) received.metricNames.add(m.name);
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanups.push(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received };
+}
+
+describe('the telemetry preload in a real process', () => {
+  it('instruments undici and ioredis, sends traces and metrics over OTLP/HTTP, and serves a Prometheus scrape', async () => {
+    const otlp = await receiver();
+    const h = await startSim({ orders: 3, stock: { oak: 100, maple: 100, birch: 100, elm: 100, pine: 100 } });
+    cleanups.push(() => h.sim.close());
+    const config = testConfig(h.sim, { INTERVAL_SECONDS: '60' });
+    const metricsPort = await freePort();
+    const proc = spawnCli(['start'], {
+      ...childEnv(config),
+      NODE_OPTIONS: `--import ${PRELOAD}`,
+      OTEL_SERVICE_NAME: 'ordermanagement-test',
+      OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
+      OTEL_BSP_SCHEDULE_DELAY: '100',
+      OTEL_METRIC_EXPORT_INTERVAL: '300',
+      METRICS_PORT: String(metricsPort),
+    });
+    cleanups.push(async () => {
+      if (proc.child.exitCode === null) proc.child.kill('SIGKILL');
+      await proc.exited;
+    });
+
+    await waitFor('the orders to ship', () => h.store.countByStatus().shipped === 3, { timeoutMs: 30_000 });
+    await waitFor(
+      'three order spans',
+      () => otlp.received.spans.filter((s) => s.span.name === 'process orders').length === 3,
+    );
+    const cycle = otlp.received.spans.find((s) => s.span.name === 'process cycles');
+    const inTrace = otlp.received.spans.filter((s) => s.span.traceId === cycle?.span.traceId);
+    expect(inTrace.some((s) => s.scope === '@opentelemetry/instrumentation-undici')).toBe(true);
+    // Redis spans show the instrumentation reached ioredis as the application imports it.
+    expect(inTrace.some((s) => s.scope === '@opentelemetry/instrumentation-ioredis')).toBe(true);
+    expect(otlp.received.services).toContain('ordermanagement-test');
+
+    const scrape = await request(`http://127.0.0.1:${metricsPort}/metrics`);
+    const text = await scrape.body.text();
+    expect(scrape.statusCode).toBe(200);
+    expect(text).toMatch(/^ordermanagement_orders_processed_total\{[^}]*outcome="shipped"[^}]*\} 3$/m);
+    expect(text).toMatch(/^ordermanagement_queue_depth\{[^}]*queue="orders"[^}]*state="failed"[^}]*\} 0$/m);
+    await waitFor('OTLP metrics', () => otlp.received.metricNames.has('ordermanagement.orders.processed'));
+
+    proc.child.kill('SIGTERM');
+    expect(await proc.exited).toBe(0);
+  });
+});

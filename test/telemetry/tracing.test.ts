@@ -1,0 +1,158 @@
+import { Writable } from 'node:stream';
+import { SpanStatusCode } from '@opentelemetry/api';
+import { MetricReader } from '@opentelemetry/sdk-metrics';
+import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import winston from 'winston';
+
+// The SDK starts before the application's modules are imported, as in the preload. (Vitest loads
+// CommonJS dependencies such as ioredis through require, which the SDK patches without the ESM
+// hook; the preload's real ESM path is checked by otlp.test.ts in a child process.)
+class TestReader extends MetricReader {
+  protected override async onForceFlush(): Promise<void> {}
+  protected override async onShutdown(): Promise<void> {}
+}
+const exporter = new InMemorySpanExporter();
+const processor = new SimpleSpanProcessor({ exporter });
+const reader = new TestReader();
+const { startTelemetry, shutdownTelemetry } = await import('../../src/telemetry/sdk.ts');
+startTelemetry({ spanProcessors: [processor], metricReaders: [reader] });
+const { CYCLE_JOB } = await import('../../src/jobs.ts');
+const { createLogger } = await import('../../src/logger.ts');
+const { startPipeline, startSim, testConfig } = await import('../helpers/pipeline.ts');
+const { waitFor } = await import('../helpers/wait.ts');
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  exporter.reset();
+});
+afterAll(() => shutdownTelemetry());
+
+const STOCK = { oak: 100, maple: 100, birch: 100, elm: 100, pine: 100 };
+const scope = (span: ReadableSpan) => span.instrumentationScope.name;
+const parentId = (span: ReadableSpan) => span.parentSpanContext?.spanId;
+
+async function runCycles(count: number, orders: number, env: Record<string, string> = {}, lines: string[] = []) {
+  const h = await startSim({ orders, stock: STOCK });
+  cleanups.push(() => h.sim.close());
+  const config = testConfig(h.sim, env);
+  const capture = new winston.transports.Stream({
+    stream: new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    }),
+  });
+  const p = await startPipeline(config, createLogger('info', {}, [capture]));
+  cleanups.push(() => p.close());
+  for (let i = 0; i < count; i++) {
+    const cycle = await p.queues.cycles.add(CYCLE_JOB, {});
+    await waitFor('the cycle to complete', async () => (await p.queues.cycles.getJob(cycle.id as string))?.finishedOn);
+  }
+  await processor.forceFlush();
+  return { h, spans: exporter.getFinishedSpans() };
+}
+
+async function counter(name: string): Promise<Record<string, number>> {
+  const { resourceMetrics } = await reader.collect();
+  const metric = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics).find((m) => m.descriptor.name === name);
+  const points = (metric?.dataPoints ?? []) as { attributes: Record<string, unknown>; value: unknown }[];
+  return Object.fromEntries(points.map((p) => [String(p.attributes.outcome ?? p.attributes.result), Number(p.value)]));
+}
+
+describe('one trace per cycle', () => {
+  it('holds the cycle, the order list GET, each order with its decrease and status calls, and Redis calls', async () => {
+    const lines: string[] = [];
+    const { spans } = await runCycles(1, 3, {}, lines);
+    const cycleSpans = spans.filter((s) => s.name === 'process cycles');
+    expect(cycleSpans.length).toBeGreaterThanOrEqual(1);
+    const traceId = cycleSpans[0]?.spanContext().traceId;
+    expect(cycleSpans.every((s) => s.spanContext().traceId === traceId)).toBe(true);
+    const inTrace = spans.filter((s) => s.spanContext().traceId === traceId);
+
+    const list = inTrace.filter(
+      (s) => s.name === 'GET' && String(s.attributes['url.path']).startsWith('/orders/status/registered'),
+    );
+    expect(list).toHaveLength(1);
+    const sends = inTrace.filter((s) => s.name === 'send orders');
+    expect(sends).toHaveLength(1);
+
+    const orders = inTrace.filter((s) => s.name === 'process orders');
+    expect(orders).toHaveLength(3);
+    for (const order of orders) {
+      expect(parentId(order)).toBe(sends[0]?.spanContext().spanId);
+      expect(order.attributes).toMatchObject({
+        'messaging.system': 'bullmq',
+        'messaging.operation.type': 'process',
+        'messaging.destination.name': 'orders',
+        'order.outcome': 'shipped',
+        'job.attempt': 1,
+      });
+      expect(order.attributes['messaging.message.id']).toBe(`order-${order.attributes['order.id']}`);
+      const calls = inTrace.filter((s) => parentId(s) === order.spanContext().spanId);
+      expect(calls.filter((s) => s.name === 'POST' && s.attributes['url.path'] === '/stocks/decrease')).toHaveLength(1);
+      expect(calls.filter((s) => s.name === 'PUT')).toHaveLength(1);
+      expect(calls.some((s) => scope(s) === '@opentelemetry/instrumentation-ioredis')).toBe(true);
+    }
+
+    const redis = inTrace.filter((s) => scope(s) === '@opentelemetry/instrumentation-ioredis');
+    expect(redis.length).toBeGreaterThan(0);
+    // Statements name scripts and keys; job payloads (order ids, trace context) never appear.
+    for (const span of redis) {
+      expect(String(span.attributes['db.query.text'] ?? span.attributes['db.statement'])).not.toMatch(
+        /orderId|traceparent/,
+      );
+    }
+
+    const statusLines = lines.map((l) => JSON.parse(l)).filter((l) => l.message === 'order status set');
+    expect(statusLines).toHaveLength(3);
+    expect(statusLines.every((l) => l.trace_id === traceId && typeof l.span_id === 'string')).toBe(true);
+  });
+
+  it('gives two cycles two traces', async () => {
+    const { spans } = await runCycles(2, 2);
+    const traces = new Set(spans.filter((s) => s.name === 'process cycles').map((s) => s.spanContext().traceId));
+    expect(traces.size).toBe(2);
+  });
+
+  it('links each order to its cycle instead of joining it with TRACE_ORDERS=link', async () => {
+    const { spans } = await runCycles(1, 2, { TRACE_ORDERS: 'link' });
+    const send = spans.find((s) => s.name === 'send orders');
+    const orders = spans.filter((s) => s.name === 'process orders');
+    expect(orders).toHaveLength(2);
+    for (const order of orders) {
+      expect(order.spanContext().traceId).not.toBe(send?.spanContext().traceId);
+      expect(order.links.map((l) => l.context.spanId)).toEqual([send?.spanContext().spanId]);
+    }
+  });
+});
+
+describe('failures in traces and metrics', () => {
+  it('marks failed attempts ERROR with an exception event and the attempt number', async () => {
+    const before = await counter('ordermanagement.job.attempts');
+    const { h, spans } = await runCycles(1, 2, { ERROR_RATE: '1', RETRY_ATTEMPTS: '2', RETRY_BACKOFF_MS: '1' });
+    expect(h.store.countByStatus().blocked).toBe(2);
+    const orders = spans.filter((s) => s.name === 'process orders');
+    expect(orders).toHaveLength(4);
+    for (const span of orders) {
+      expect(span.status.code).toBe(SpanStatusCode.ERROR);
+      expect(span.events.some((e) => e.name === 'exception')).toBe(true);
+      expect(String(span.events[0]?.attributes?.['exception.message'])).toContain(
+        'Simulated external API or DB failure',
+      );
+    }
+    expect(orders.map((s) => s.attributes['job.attempt']).sort()).toEqual([1, 1, 2, 2]);
+    const after = await counter('ordermanagement.job.attempts');
+    expect((after.retry ?? 0) - (before.retry ?? 0)).toBe(2);
+  });
+
+  it('counts orders by outcome', async () => {
+    const before = await counter('ordermanagement.orders.processed');
+    const { h } = await runCycles(1, 12);
+    const after = await counter('ordermanagement.orders.processed');
+    expect((after.shipped ?? 0) - (before.shipped ?? 0)).toBe(h.store.countByStatus().shipped);
+    expect(h.store.countByStatus().shipped).toBe(12);
+  });
+});
