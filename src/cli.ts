@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { boardCommand } from './commands/board.ts';
 import { configCommand } from './commands/config.ts';
 import { type CommandResult, UsageError } from './commands/context.ts';
 import { demoCommand } from './commands/demo.ts';
@@ -15,6 +16,7 @@ const COMMANDS: Record<string, { run: (args: readonly string[]) => Promise<Comma
   worker: { run: workerCommand, help: 'run the cycle and process-order workers (scale out freely)' },
   scheduler: { run: schedulerCommand, help: 'register or update the cycle schedule, then exit' },
   replay: { run: replayCommand, help: 'replay <orderId...>: process these orders now' },
+  board: { run: boardCommand, help: 'Bull Board with replay and search by order id, behind basic auth' },
   sim: { run: simCommand, help: 'run the Order & Stock API simulator' },
   demo: { run: demoCommand, help: 'simulator + private Redis + all roles, with progress' },
   config: { run: configCommand, help: 'list every variable with its default and meaning [--json]' },

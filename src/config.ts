@@ -141,6 +141,43 @@ const schema = {
     default: 0,
     env: 'HEALTH_PORT',
   },
+  boardHost: {
+    doc: 'Board: listen address. Anything but loopback requires BOARD_USER and BOARD_PASSWORD.',
+    format: 'host',
+    default: '127.0.0.1',
+    env: 'BOARD_HOST',
+  },
+  boardPort: {
+    doc: 'Board: port of Bull Board, replay/search API and health endpoints.',
+    format: 'port',
+    default: 3000,
+    env: 'BOARD_PORT',
+  },
+  boardUser: {
+    doc: 'Board: basic-auth user name (with BOARD_PASSWORD; both empty means no authentication, loopback only).',
+    format: String,
+    default: '',
+    env: 'BOARD_USER',
+  },
+  boardPassword: {
+    doc: 'Board: basic-auth password; never logged.',
+    format: String,
+    default: '',
+    env: 'BOARD_PASSWORD',
+    sensitive: true,
+  },
+  boardReadOnly: {
+    doc: 'Board: read-only mode; retry, remove, pause and replay answer 405.',
+    format: 'boolean-text',
+    default: 'false',
+    env: 'BOARD_READ_ONLY',
+  },
+  boardBasePath: {
+    doc: 'Board: path prefix it is served under, e.g. /board behind a reverse proxy that keeps the prefix.',
+    format: 'base-path',
+    default: '/',
+    env: 'BOARD_BASE_PATH',
+  },
   metricsHost: {
     doc: 'Address of the Prometheus /metrics endpoint.',
     format: 'host',
@@ -238,6 +275,12 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   readonly healthHost: string;
   readonly healthPort: number;
+  readonly boardHost: string;
+  readonly boardPort: number;
+  readonly boardUser: string;
+  readonly boardPassword: string;
+  readonly boardReadOnly: boolean;
+  readonly boardBasePath: string;
   readonly metricsHost: string;
   readonly metricsPort: number;
   readonly traceOrders: 'child' | 'link';
@@ -348,6 +391,10 @@ const formats: Record<string, Format> = {
     coerce: String,
   },
   'stock-spec': { problem: stockSpecProblem, coerce: String },
+  'base-path': {
+    problem: (v) => (/^\/([A-Za-z0-9._~-]+\/?)*$/.test(String(v)) ? undefined : 'must be a path such as / or /board'),
+    coerce: (v) => String(v).replace(/\/+$/, '') || '/',
+  },
   'queue-prefix': {
     problem: (v) =>
       /^[A-Za-z0-9_{}-]{1,64}$/.test(String(v)) ? undefined : 'must be 1-64 letters, digits, _, -, { or }',
@@ -394,11 +441,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   } catch (error) {
     throw new ConfigError(toProblems((error as Error).message, env));
   }
-  const { randomSeed, simNonAtomic, simStock, ...rest } = store.getProperties();
+  const { randomSeed, simNonAtomic, boardReadOnly, simStock, ...rest } = store.getProperties();
   return Object.freeze({
     ...rest,
     randomSeed: randomSeed === '' ? undefined : Number(randomSeed),
     simNonAtomic: ['true', '1'].includes(String(simNonAtomic)),
+    boardReadOnly: ['true', '1'].includes(String(boardReadOnly)),
     simStock: Object.freeze(parseStockSpec(simStock)),
   }) as Config;
 }
@@ -423,7 +471,7 @@ export function describeConfig(config: Config): ConfigEntry[] {
     return {
       variable: envNames[key],
       default: String(schema[key].default),
-      value: key === 'redisUrl' ? redactUrl(text) : text,
+      value: key === 'redisUrl' ? redactUrl(text) : key === 'boardPassword' && text !== '' ? '***' : text,
       doc: schema[key].doc,
     };
   });

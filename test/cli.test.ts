@@ -53,6 +53,12 @@ describe('the ordermanagement CLI', () => {
     expect(entries.every((e) => e.doc.length > 10)).toBe(true);
   });
 
+  it('will not open the board beyond loopback without credentials', async () => {
+    const result = await runCli(['board'], { ...env, BOARD_HOST: '0.0.0.0' });
+    expect(result.code).toBe(78);
+    expect(result.stderr).toContain('BOARD_HOST is 0.0.0.0, beyond loopback: set BOARD_USER and BOARD_PASSWORD');
+  });
+
   it('answers an unknown command with the usage and exit code 64', async () => {
     const result = await runCli(['frobnicate'], env);
     expect(result.code).toBe(64);

@@ -1,0 +1,94 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { OrderApi } from '../clients/order-api.ts';
+import { healthHandler, type ReadinessCheck } from '../health.ts';
+import type { Logger } from '../logger.ts';
+import type { Queues } from '../queues.ts';
+import { type Credentials, isAuthorized } from './auth.ts';
+import { createBullBoardListener } from './bull-board.ts';
+import { type JsonAnswer, replayRoute, searchRoute } from './order-api-routes.ts';
+
+export interface BoardOptions {
+  readonly queues: Queues;
+  readonly orderApi: OrderApi;
+  readonly logger: Logger;
+  readonly host: string;
+  readonly port: number;
+  readonly basePath: string;
+  readonly readOnly: boolean;
+  readonly credentials: Credentials;
+  readonly readinessChecks: Record<string, ReadinessCheck>;
+}
+
+export interface Board {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+function send(res: ServerResponse, { status, body }: JsonAnswer): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+/**
+ * One server: /livez and /readyz (open, for probes), then basic auth in front of everything else:
+ * Bull Board under the base path, and the replay and search API beside it.
+ */
+export async function startBoard(options: BoardOptions): Promise<Board> {
+  const base = options.basePath === '/' ? '' : options.basePath;
+  const board = createBullBoardListener(options.queues, options.basePath, options.readOnly);
+  const health = healthHandler(options.readinessChecks);
+  const deps = {
+    orderApi: options.orderApi,
+    queues: options.queues,
+    basePath: options.basePath,
+    readOnly: options.readOnly,
+  };
+  const replayPath = new RegExp(`^${base}/api/orders/([^/]+)/replay$`);
+  const searchPath = new RegExp(`^${base}/api/orders/([^/]+)/jobs$`);
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const path = new URL(req.url ?? '/', 'http://board').pathname;
+    const probe = req.method === 'GET' ? await health(path) : undefined;
+    if (probe) return send(res, probe);
+    if (!isAuthorized(req.headers.authorization, options.credentials)) {
+      res.writeHead(401, { 'www-authenticate': 'Basic realm="ordermanagement", charset="UTF-8"' });
+      return void res.end('authentication required');
+    }
+    const replay = replayPath.exec(path);
+    if (replay) {
+      if (req.method !== 'POST') return send(res, { status: 405, body: { error: 'use POST' } });
+      return send(res, await replayRoute(deps, decodeURIComponent(replay[1] as string)));
+    }
+    const search = searchPath.exec(path);
+    if (search) return send(res, await searchRoute(deps, decodeURIComponent(search[1] as string)));
+    if (base !== '' && !path.startsWith(base)) {
+      res.writeHead(302, { location: `${base}` });
+      return void res.end();
+    }
+    // Bull Board's router answers its root without the trailing slash only.
+    if (base !== '' && path === `${base}/`) req.url = base;
+    await board(req, res);
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      options.logger.error('board request failed', { err, path: req.url });
+      if (!res.headersSent) send(res, { status: 500, body: { error: 'internal error' } });
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, resolve);
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${host}:${address.port}${base}`,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}

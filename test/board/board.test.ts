@@ -1,0 +1,182 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { type Browser, chromium } from 'playwright-core';
+import { request } from 'undici';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type Board, startBoard } from '../../src/board/server.ts';
+import { enqueueOrders } from '../../src/enqueue.ts';
+import { CYCLE_JOB, orderJobId } from '../../src/jobs.ts';
+import { createUpstream } from '../../src/upstream.ts';
+import { type RunningPipeline, type SimHarness, startPipeline, startSim, testConfig } from '../helpers/pipeline.ts';
+import { waitFor } from '../helpers/wait.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url);
+const AUTH = { user: 'admin', password: 'correct horse' };
+const basic = `Basic ${Buffer.from(`${AUTH.user}:${AUTH.password}`).toString('base64')}`;
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+let h: SimHarness;
+let p: RunningPipeline;
+let board: Board;
+let origin: string;
+
+/** A finished cycle whose four children failed after taking stock (every status update failed); then the upstream heals. */
+async function boardWithFailedCycle(readOnly = false): Promise<string> {
+  h = await startSim(
+    { orders: 4, stock: { oak: 100, maple: 100, birch: 100, elm: 100, pine: 100 } },
+    { errorRate: 0, statusUpdateErrorRate: 1 },
+  );
+  cleanups.push(() => h.sim.close());
+  p = await startPipeline(testConfig(h.sim, { RETRY_ATTEMPTS: '1' }));
+  cleanups.push(() => p.close());
+  const cycle = await p.queues.cycles.add(CYCLE_JOB, {});
+  await waitFor('the cycle to finish', async () => (await p.queues.cycles.getJob(cycle.id as string))?.finishedOn);
+  h.options.statusUpdateErrorRate = 0;
+  const upstream = createUpstream(p.config);
+  cleanups.push(() => upstream.close());
+  board = await startBoard({
+    queues: p.queues,
+    orderApi: upstream.orderApi,
+    logger: p.logger,
+    host: '127.0.0.1',
+    port: 0,
+    basePath: '/board',
+    readOnly,
+    credentials: AUTH,
+    readinessChecks: { redis: async () => (await p.queues.redis.ping()) === 'PONG' },
+  });
+  cleanups.push(() => board.close());
+  origin = board.url.replace(/\/board$/, '');
+  return String(cycle.id);
+}
+
+async function api(method: 'GET' | 'POST', path: string, auth = true) {
+  const res = await request(`${origin}${path}`, { method, headers: auth ? { authorization: basic } : {} });
+  const text = await res.body.text();
+  return { status: res.statusCode, body: text.startsWith('{') ? JSON.parse(text) : text };
+}
+
+describe.skipIf(!existsSync(CHROMIUM))('Bull Board in headless Chromium', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+  });
+  afterAll(() => browser?.close());
+
+  it('asks for credentials, then shows both queues, a cycle with its children, and retries a failed job', async () => {
+    const cycleId = await boardWithFailedCycle();
+    const anonymous = await browser.newPage();
+    const refused = anonymous.waitForResponse(board.url);
+    // Chromium ends a navigation answered 401 without a way to log in as an error; the answer is what counts.
+    await anonymous.goto(board.url).catch(() => undefined);
+    expect((await refused).status()).toBe(401);
+    await anonymous.close();
+
+    const context = await browser.newContext({
+      httpCredentials: { username: AUTH.user, password: AUTH.password },
+      viewport: { width: 1400, height: 1000 },
+    });
+    const page = await context.newPage();
+    expect((await page.goto(board.url))?.status()).toBe(200);
+    await expect.poll(() => page.locator('body').textContent()).toMatch(/QUEUES[\s\S]*cycles[\s\S]*orders/);
+
+    await page.goto(`${board.url}/queue/cycles/${cycleId}`);
+    const flow = page.locator('.react-flow');
+    await flow.waitFor();
+    await expect
+      .poll(async () => ((await flow.textContent()) ?? '').match(/order-\d/g)?.sort())
+      .toEqual(['order-1', 'order-2', 'order-3', 'order-4']);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: new URL('board-cycle.png', ARTIFACTS).pathname, fullPage: true });
+
+    await page.goto(`${board.url}/queue/orders/${orderJobId(1)}`);
+    page.on('dialog', (dialog) => void dialog.accept());
+    const retried = page.waitForRequest((req) => req.method() === 'PUT' && /\/retry(\/failed)?$/.test(req.url()));
+    // Retry is the job card's refresh icon; the button carries no text or label.
+    await page.locator('button:has(svg.lucide-refresh-cw)').first().click();
+    const confirm = page.getByRole('button', { name: /retry|confirm|yes/i });
+    if (await confirm.count()) await confirm.first().click();
+    await retried;
+    await waitFor('order 1 to ship after the retry', () => h.store.orders.get(1)?.order_status === 'shipped');
+    // The retry resumed from the recorded step: the status was set, the stock was not taken again.
+    expect(h.store.decreasesByKey.get('order-1-decrease')).toBe(1);
+    await context.close();
+  });
+});
+
+describe('replay and search over HTTP', () => {
+  it('needs credentials for everything but the health probes', async () => {
+    await boardWithFailedCycle();
+    expect((await api('GET', '/board/api/orders/1/jobs', false)).status).toBe(401);
+    expect((await api('POST', '/board/api/orders/1/replay', false)).status).toBe(401);
+    expect((await api('GET', '/board', false)).status).toBe(401);
+    expect(await api('GET', '/readyz', false)).toMatchObject({ status: 200, body: { status: 'ready' } });
+    expect((await api('GET', '/livez', false)).status).toBe(200);
+  });
+
+  it('finds the jobs of an order with links to the board', async () => {
+    const cycleId = await boardWithFailedCycle();
+    const found = await api('GET', '/board/api/orders/2/jobs');
+    expect(found.status).toBe(200);
+    expect(found.body.jobs).toEqual([
+      expect.objectContaining({
+        id: 'order-2',
+        state: 'failed',
+        decided: 'shipped',
+        boardUrl: '/board/queue/orders/order-2',
+      }),
+      expect.objectContaining({
+        id: cycleId,
+        state: 'completed',
+        role: 'parent cycle',
+        boardUrl: `/board/queue/cycles/${cycleId}`,
+      }),
+    ]);
+    expect(await api('GET', '/board/api/orders/99/jobs')).toMatchObject({ status: 404 });
+    expect(await api('GET', '/board/api/orders/abc/jobs')).toMatchObject({ status: 400 });
+  });
+
+  it('replays a good id, refuses unknown and non-numeric ids, and reports an order in flight', async () => {
+    await boardWithFailedCycle();
+    expect(await api('POST', '/board/api/orders/3/replay')).toMatchObject({
+      status: 202,
+      body: { result: 'retried', jobId: 'order-3', decided: 'shipped', boardUrl: '/board/queue/orders/order-3' },
+    });
+    await waitFor('order 3 to ship', () => h.store.orders.get(3)?.order_status === 'shipped');
+
+    expect(await api('POST', '/board/api/orders/999/replay')).toMatchObject({
+      status: 404,
+      body: { result: 'unknown' },
+    });
+    expect(await api('POST', '/board/api/orders/x1/replay')).toMatchObject({
+      status: 400,
+      body: { result: 'invalid' },
+    });
+
+    await p.workers.processOrder.pause();
+    await (await p.queues.orders.getJob(orderJobId(4)))?.remove();
+    await enqueueOrders(p.queues, [4]);
+    expect(await api('POST', '/board/api/orders/4/replay')).toMatchObject({
+      status: 409,
+      body: { result: 'in-flight', jobId: 'order-4', state: 'waiting' },
+    });
+    expect(await api('GET', '/board/api/orders/4/replay')).toMatchObject({ status: 405 });
+  });
+
+  it('answers 405 to replays and queue actions in read-only mode', async () => {
+    await boardWithFailedCycle(true);
+    expect(await api('POST', '/board/api/orders/1/replay')).toMatchObject({ status: 405 });
+    const pause = await request(`${board.url}/api/queues/orders/pause`, {
+      method: 'PUT',
+      headers: { authorization: basic },
+    });
+    expect(pause.statusCode).toBe(405);
+  });
+});
