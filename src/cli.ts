@@ -1,26 +1,8 @@
 #!/usr/bin/env node
-import { boardCommand } from './commands/board.ts';
-import { configCommand } from './commands/config.ts';
 import { type CommandResult, UsageError } from './commands/context.ts';
-import { demoCommand } from './commands/demo.ts';
-import { replayCommand } from './commands/replay.ts';
-import { schedulerCommand } from './commands/scheduler.ts';
-import { simCommand } from './commands/sim.ts';
-import { startCommand } from './commands/start.ts';
-import { workerCommand } from './commands/worker.ts';
+import { COMMANDS } from './commands/index.ts';
 import { ConfigError } from './config.ts';
 import { redactUrl } from './redact.ts';
-
-const COMMANDS: Record<string, { run: (args: readonly string[]) => Promise<CommandResult>; help: string }> = {
-  start: { run: startCommand, help: 'register the cycle schedule and run the workers (default)' },
-  worker: { run: workerCommand, help: 'run the cycle and process-order workers (scale out freely)' },
-  scheduler: { run: schedulerCommand, help: 'register or update the cycle schedule, then exit' },
-  replay: { run: replayCommand, help: 'replay <orderId...>: process these orders now' },
-  board: { run: boardCommand, help: 'Bull Board with replay and search by order id, behind basic auth' },
-  sim: { run: simCommand, help: 'run the Order & Stock API simulator' },
-  demo: { run: demoCommand, help: 'simulator + private Redis + all roles, with progress' },
-  config: { run: configCommand, help: 'list every variable with its default and meaning [--json]' },
-};
 
 function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
