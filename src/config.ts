@@ -93,6 +93,18 @@ const schema = {
     default: 60000,
     env: 'RETRY_BACKOFF_MAX_MS',
   },
+  serializeDecreases: {
+    doc: 'Take stock one decrease per wood type at a time across all replicas (the reference Stock API loses concurrent updates); false for atomic upstreams.',
+    format: 'boolean-text',
+    default: 'true',
+    env: 'SERIALIZE_STOCK_DECREASES',
+  },
+  stockLockWaitMs: {
+    doc: 'How long a decrease waits for its wood type lock before the attempt fails and is retried.',
+    format: 'positive-int',
+    default: 30000,
+    env: 'STOCK_LOCK_WAIT_MS',
+  },
   pageSize: {
     doc: 'Orders fetched per page from the Order API (sent as limit).',
     format: 'page-size',
@@ -267,6 +279,8 @@ export interface Config {
   readonly attempts: number;
   readonly backoffMs: number;
   readonly backoffMaxMs: number;
+  readonly serializeDecreases: boolean;
+  readonly stockLockWaitMs: number;
   readonly pageSize: number;
   readonly queuePrefix: string;
   readonly keepCompletedSeconds: number;
@@ -441,12 +455,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   } catch (error) {
     throw new ConfigError(toProblems((error as Error).message, env));
   }
-  const { randomSeed, simNonAtomic, boardReadOnly, simStock, ...rest } = store.getProperties();
+  const { randomSeed, simNonAtomic, boardReadOnly, serializeDecreases, simStock, ...rest } = store.getProperties();
   return Object.freeze({
     ...rest,
     randomSeed: randomSeed === '' ? undefined : Number(randomSeed),
     simNonAtomic: ['true', '1'].includes(String(simNonAtomic)),
     boardReadOnly: ['true', '1'].includes(String(boardReadOnly)),
+    serializeDecreases: ['true', '1'].includes(String(serializeDecreases)),
     simStock: Object.freeze(parseStockSpec(simStock)),
   }) as Config;
 }

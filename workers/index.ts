@@ -8,6 +8,7 @@ import type { Logger } from '../src/logger.ts';
 import { createQueues } from '../src/queues.ts';
 import { createRandom } from '../src/random.ts';
 import { redisOptions } from '../src/redis.ts';
+import { createStockLock } from '../src/stock-lock.ts';
 import { observeQueueDepth } from '../src/telemetry/metrics.ts';
 import { throttle } from '../src/throttle.ts';
 import { createUpstream } from '../src/upstream.ts';
@@ -62,6 +63,17 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Work
       random,
       logger,
       traceOrders: config.traceOrders,
+      ...(config.serializeDecreases
+        ? {
+            stockLock: createStockLock(queues.redis, {
+              prefix: config.queuePrefix,
+              // A holder that vanished mid-call frees the lock once its HTTP call would have timed out.
+              leaseMs: config.httpTimeoutMs * 3,
+              waitMs: config.stockLockWaitMs,
+              random,
+            }),
+          }
+        : {}),
     }),
     { ...workerOptions, concurrency: config.concurrency },
   );

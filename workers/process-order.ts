@@ -7,6 +7,7 @@ import { coerceError, SimulatedFailure, UpstreamError } from '../src/errors.ts';
 import { type ProcessOrderData, type ProcessOrderResult, parseProcessOrderData } from '../src/jobs.ts';
 import type { Logger } from '../src/logger.ts';
 import type { Random } from '../src/random.ts';
+import type { StockLock } from '../src/stock-lock.ts';
 import { jobAttempts, jobDuration, ordersProcessed } from '../src/telemetry/metrics.ts';
 import { inMessageSpan, recordFailure } from '../src/telemetry/tracing.ts';
 
@@ -19,6 +20,8 @@ export interface ProcessOrderDeps {
   readonly logger: Logger;
   /** `child`: the order's span joins its cycle's trace; `link`: it starts its own trace, linked. */
   readonly traceOrders: 'child' | 'link';
+  /** Serializes decreases per wood type; absent for atomic upstreams. */
+  readonly stockLock?: StockLock;
 }
 
 export type ProcessOrderJob = Job<ProcessOrderData, ProcessOrderResult>;
@@ -142,7 +145,8 @@ async function runSteps(
       log.info('order is no longer registered; skipped', { status: order.status });
       return { orderId, outcome: 'skipped', status: order.status };
     }
-    decided = await decreaseStock(deps.stockApi, order);
+    const decrease = () => decreaseStock(deps.stockApi, order);
+    decided = await (deps.stockLock ? deps.stockLock.run(order.woodType, decrease) : decrease());
     await job.updateData({ ...data, decided });
     log.info('stock call decided the outcome', {
       outcome: decided,
