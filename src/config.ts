@@ -99,6 +99,12 @@ const schema = {
     default: 'true',
     env: 'SERIALIZE_STOCK_DECREASES',
   },
+  stockIdempotencyKeys: {
+    doc: 'Does the Stock API honour Idempotency-Key? ignored (the reference services): a decrease of unknown outcome fails for a person to decide; honoured: it is sent again.',
+    format: ['ignored', 'honoured'],
+    default: 'ignored',
+    env: 'STOCK_IDEMPOTENCY_KEYS',
+  },
   stockLockWaitMs: {
     doc: 'How long a decrease waits for its wood type lock before the attempt fails and is retried.',
     format: 'positive-int',
@@ -280,6 +286,7 @@ export interface Config {
   readonly backoffMs: number;
   readonly backoffMaxMs: number;
   readonly serializeDecreases: boolean;
+  readonly stockIdempotencyKeys: 'ignored' | 'honoured';
   readonly stockLockWaitMs: number;
   readonly pageSize: number;
   readonly queuePrefix: string;

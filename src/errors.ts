@@ -18,10 +18,20 @@ export class UpstreamError extends Error {
   override readonly name = 'UpstreamError';
   readonly kind: FailureKind;
   readonly statusCode: number | undefined;
-  constructor(kind: FailureKind, message: string, options: { statusCode?: number; cause?: unknown } = {}) {
+  /**
+   * No answer came, yet the request may have reached the upstream (a timeout or reset after it was
+   * sent): whether it took effect is unknown. False for answered requests and refused connections.
+   */
+  readonly unanswered: boolean;
+  constructor(
+    kind: FailureKind,
+    message: string,
+    options: { statusCode?: number; cause?: unknown; unanswered?: boolean } = {},
+  ) {
     super(message, { cause: options.cause });
     this.kind = kind;
     this.statusCode = options.statusCode;
+    this.unanswered = options.unanswered ?? false;
   }
   get retryable(): boolean {
     return this.kind === 'transient';
@@ -60,27 +70,39 @@ export function classifyResponse(endpoint: Endpoint, statusCode: number, body: u
   return 'permanent';
 }
 
-/** undici and Node error codes of a connection that failed, was reset or timed out. */
-const TRANSIENT_CODES = new Set([
+/** The connection was never made: the request cannot have reached the upstream. */
+const NOT_SENT_CODES = new Set([
   'ECONNREFUSED',
-  'ECONNRESET',
-  'EPIPE',
-  'ETIMEDOUT',
   'EHOSTUNREACH',
   'ENETUNREACH',
   'EAI_AGAIN',
   'ENOTFOUND',
   'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+/** The connection failed, was reset or timed out after the request may have been sent. */
+const MAYBE_SENT_CODES = new Set([
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
   'UND_ERR_HEADERS_TIMEOUT',
   'UND_ERR_BODY_TIMEOUT',
   'UND_ERR_SOCKET',
   'UND_ERR_CLOSED',
 ]);
 
+const errorCode = (error: unknown): string =>
+  typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
+
 /** Classifies an error thrown before any answer arrived (the request never completed). */
 export function classifyNetworkError(error: unknown): FailureKind {
-  const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
-  return TRANSIENT_CODES.has(code) ? 'transient' : 'permanent';
+  const code = errorCode(error);
+  return NOT_SENT_CODES.has(code) || MAYBE_SENT_CODES.has(code) ? 'transient' : 'permanent';
+}
+
+/** Whether a request that got no answer may still have taken effect upstream. */
+export function mayHaveBeenSent(error: unknown): boolean {
+  return !NOT_SENT_CODES.has(errorCode(error));
 }
 
 /** Normalises anything thrown into an Error, keeping the original as `cause`. */

@@ -43,6 +43,11 @@ export interface ProcessOrderData {
    * replay that finds it goes straight to the status update and never decreases again.
    */
   decided?: Outcome;
+  /**
+   * Recorded just before the decrease goes out and cleared when the Stock API answered with a
+   * failure: found set without `decided`, the decrease may have happened.
+   */
+  decreaseSent?: boolean;
   /** The trace this job continues: its cycle's, or the replay's that added it. */
   trace?: TraceCarrier;
   /** For a replayed order, the trace of the original attempt, linked from the new one. */
@@ -66,7 +71,7 @@ const OUTCOMES: readonly Outcome[] = ['shipped', 'blocked', 'closed'];
 /** Job data can be hand-made (Bull Board, redis-cli): check it before trusting it. */
 export function parseProcessOrderData(value: unknown): ProcessOrderData {
   if (typeof value !== 'object' || value === null) throw new InvalidPayloadError('job data must be an object');
-  const { orderId, decided, trace, replayOf } = value as Record<string, unknown>;
+  const { orderId, decided, decreaseSent, trace, replayOf } = value as Record<string, unknown>;
   if (!isOrderId(orderId)) {
     throw new InvalidPayloadError(`job data orderId must be a positive integer, got ${JSON.stringify(orderId)}`);
   }
@@ -74,6 +79,9 @@ export function parseProcessOrderData(value: unknown): ProcessOrderData {
     throw new InvalidPayloadError(
       `job data decided must be one of ${OUTCOMES.join(', ')}, got ${JSON.stringify(decided)}`,
     );
+  }
+  if (decreaseSent !== undefined && typeof decreaseSent !== 'boolean') {
+    throw new InvalidPayloadError(`job data decreaseSent must be true or false, got ${JSON.stringify(decreaseSent)}`);
   }
   for (const [name, carrier] of [
     ['trace', trace],

@@ -18,7 +18,12 @@ export type ReplayReport =
   /** The id is not a positive integer. */
   | { readonly result: 'invalid'; readonly input: string; readonly error: string }
   /** The Order API does not know the order. */
-  | { readonly result: 'unknown'; readonly orderId: number; readonly error: string };
+  | { readonly result: 'unknown'; readonly orderId: number; readonly error: string }
+  /** The failed job's decrease may or may not have happened: a person must say which (`assume`). */
+  | { readonly result: 'uncertain'; readonly orderId: number; readonly jobId: string };
+
+/** A person's answer for a decrease of unknown outcome, after checking the stock. */
+export type Assumption = 'decreased' | 'not-decreased';
 
 export interface ReplayDeps {
   readonly orderApi: OrderApi;
@@ -29,14 +34,14 @@ const IN_FLIGHT = new Set(['active', 'waiting', 'delayed', 'prioritized', 'waiti
 
 /** Whether a report means the request was refused (bad or unknown id): the CLI exits non-zero then. */
 export const isReplayError = (report: ReplayReport): boolean =>
-  report.result === 'invalid' || report.result === 'unknown';
+  report.result === 'invalid' || report.result === 'unknown' || report.result === 'uncertain';
 
 /**
  * Enqueues process-order for one order now, never doubling work: an order with a job in flight is
  * reported, a failed job is retried from its recorded step (no second stock decrease), otherwise a
  * fresh job is added. Upstream failures other than "not found" are thrown.
  */
-export async function replayOrder(deps: ReplayDeps, input: string): Promise<ReplayReport> {
+export async function replayOrder(deps: ReplayDeps, input: string, assume?: Assumption): Promise<ReplayReport> {
   let orderId: number;
   try {
     orderId = parseOrderId(input);
@@ -67,9 +72,19 @@ export async function replayOrder(deps: ReplayDeps, input: string): Promise<Repl
     async (): Promise<ReplayReport> => {
       const traceData = { trace: currentCarrier(), ...(original ? { replayOf: original } : {}) };
       if (job !== undefined && state === 'failed') {
-        await job.updateData({ ...job.data, ...traceData });
+        const { decided, decreaseSent } = job.data;
+        if (decreaseSent && decided === undefined && assume === undefined)
+          return { result: 'uncertain', orderId, jobId };
+        const resolved =
+          decreaseSent && decided === undefined
+            ? assume === 'decreased'
+              ? { decided: 'shipped' as const }
+              : { decreaseSent: false }
+            : {};
+        await job.updateData({ ...job.data, ...resolved, ...traceData });
         await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
-        return { result: 'retried', orderId, jobId, ...(job.data.decided ? { decided: job.data.decided } : {}) };
+        const step = job.data.decided ?? ('decided' in resolved ? resolved.decided : undefined);
+        return { result: 'retried', orderId, jobId, ...(step ? { decided: step } : {}) };
       }
       // A finished job keeps its id until retention removes it; the order is registered again, so start over.
       if (job !== undefined) await job.remove();
@@ -95,5 +110,10 @@ export function describeReplay(report: ReplayReport): string {
       return `${JSON.stringify(report.input)}: ${report.error}`;
     case 'unknown':
       return `order ${report.orderId}: ${report.error}`;
+    case 'uncertain':
+      return (
+        `order ${report.orderId}: job ${report.jobId} failed while its stock decrease may or may not have happened; ` +
+        `check the stock, then replay with --decreased (only the status is set) or --not-decreased (the decrease is sent)`
+      );
   }
 }

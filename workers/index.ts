@@ -63,6 +63,7 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Work
       random,
       logger,
       traceOrders: config.traceOrders,
+      idempotencyKeysHonoured: config.stockIdempotencyKeys === 'honoured',
       ...(config.serializeDecreases
         ? {
             stockLock: createStockLock(queues.redis, {

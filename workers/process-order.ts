@@ -22,6 +22,8 @@ export interface ProcessOrderDeps {
   readonly traceOrders: 'child' | 'link';
   /** Serializes decreases per wood type; absent for atomic upstreams. */
   readonly stockLock?: StockLock;
+  /** The Stock API dedupes decreases by Idempotency-Key, so a decrease of unknown outcome may be sent again. */
+  readonly idempotencyKeysHonoured: boolean;
 }
 
 export type ProcessOrderJob = Job<ProcessOrderData, ProcessOrderResult>;
@@ -96,7 +98,11 @@ async function attemptOrder(
   } catch (thrown) {
     const error = coerceError(thrown);
     if (!isRetryable(error)) {
-      log.error('order failed permanently', { err: error, decided: job.data.decided });
+      log.error('order failed permanently', {
+        err: error,
+        decided: job.data.decided,
+        decreaseSent: job.data.decreaseSent,
+      });
       count('failed', 'failed');
       throw new UnrecoverableError(error.message);
     }
@@ -105,7 +111,7 @@ async function attemptOrder(
       count('retry');
       throw error;
     }
-    if (job.data.decided === undefined) {
+    if (job.data.decided === undefined && !job.data.decreaseSent) {
       if (span) recordFailure(span, error);
       const result = await blockExhausted(job, data.orderId, deps.orderApi, error, log);
       span?.setAttribute('order.outcome', result.outcome);
@@ -145,9 +151,8 @@ async function runSteps(
       log.info('order is no longer registered; skipped', { status: order.status });
       return { orderId, outcome: 'skipped', status: order.status };
     }
-    const decrease = () => decreaseStock(deps.stockApi, order);
-    decided = await (deps.stockLock ? deps.stockLock.run(order.woodType, decrease) : decrease());
-    await job.updateData({ ...data, decided });
+    decided = await decreaseOnce(job, data, order, deps);
+    await job.updateData({ ...data, decreaseSent: true, decided });
     log.info('stock call decided the outcome', {
       outcome: decided,
       woodType: order.woodType,
@@ -157,6 +162,43 @@ async function runSteps(
   await deps.orderApi.setStatus(orderId, decided);
   log.info('order status set', { status: decided });
   return { orderId, outcome: decided, status: decided };
+}
+
+/**
+ * Sends the decrease at most once unless the upstream dedupes by Idempotency-Key. The job records
+ * that the call is about to go out; an attempt that finds that record without an outcome (its
+ * worker died mid-call), or a call that got no answer, cannot know whether stock was taken. With
+ * keys honoured it simply repeats the call; otherwise the job fails for a person to decide.
+ */
+async function decreaseOnce(
+  job: ProcessOrderJob,
+  data: ProcessOrderData,
+  order: Order,
+  deps: ProcessOrderDeps,
+): Promise<Outcome> {
+  if (data.decreaseSent && !deps.idempotencyKeysHonoured)
+    throw uncertain(order.id, 'an earlier attempt stopped mid-call');
+  if (!data.decreaseSent) await job.updateData({ ...data, decreaseSent: true });
+  const decrease = () => decreaseStock(deps.stockApi, order);
+  try {
+    return await (deps.stockLock ? deps.stockLock.run(order.woodType, decrease) : decrease());
+  } catch (error) {
+    if (error instanceof UpstreamError && error.unanswered) {
+      if (!deps.idempotencyKeysHonoured) throw uncertain(order.id, error.message);
+    } else {
+      // The Stock API answered (or was never reached): nothing was taken, a retry may send it again.
+      await job.updateData({ ...data, decreaseSent: false });
+    }
+    throw error;
+  }
+}
+
+function uncertain(orderId: number, why: string): UnrecoverableError {
+  return new UnrecoverableError(
+    `stock decrease of order ${orderId} may or may not have happened (${why}) and the Stock API does not ` +
+      `honour Idempotency-Key: check the stock, then run \`ordermanagement replay --decreased ${orderId}\` ` +
+      `or \`--not-decreased ${orderId}\``,
+  );
 }
 
 /** Retries ran out before any stock was taken: block the order (best effort) so it does not wait forever. */

@@ -25,18 +25,25 @@ const REPLAY_STATUS: Record<ReplayReport['result'], number> = {
   'not-registered': 409,
   invalid: 400,
   unknown: 404,
+  uncertain: 409,
 };
 
 export function jobLink(basePath: string, queue: string, jobId: string): string {
   return `${basePath === '/' ? '' : basePath}/queue/${encodeURIComponent(queue)}/${encodeURIComponent(jobId)}`;
 }
 
-/** POST …/api/orders/<id>/replay: the CLI's replay rules over HTTP, with a link to the job. */
-export async function replayRoute(deps: OrderRoutesDeps, rawId: string): Promise<JsonAnswer> {
+/**
+ * POST …/api/orders/<id>/replay[?assume=decreased|not-decreased]: the CLI's replay rules over HTTP,
+ * with a link to the job.
+ */
+export async function replayRoute(deps: OrderRoutesDeps, rawId: string, assume: string | null): Promise<JsonAnswer> {
   if (deps.readOnly) return { status: 405, body: { error: 'the board is read-only (BOARD_READ_ONLY)' } };
+  if (assume !== null && assume !== 'decreased' && assume !== 'not-decreased') {
+    return { status: 400, body: { error: 'assume must be decreased or not-decreased' } };
+  }
   let report: ReplayReport;
   try {
-    report = await replayOrder(deps, rawId);
+    report = await replayOrder(deps, rawId, assume ?? undefined);
   } catch (error) {
     if (error instanceof UpstreamError) return { status: 502, body: { error: error.message } };
     throw error;

@@ -48,7 +48,8 @@ export async function startBoard(options: BoardOptions): Promise<Board> {
   const searchPath = new RegExp(`^${base}/api/orders/([^/]+)/jobs$`);
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const path = new URL(req.url ?? '/', 'http://board').pathname;
+    const url = new URL(req.url ?? '/', 'http://board');
+    const path = url.pathname;
     const probe = req.method === 'GET' ? await health(path) : undefined;
     if (probe) return send(res, probe);
     if (!isAuthorized(req.headers.authorization, options.credentials)) {
@@ -58,7 +59,10 @@ export async function startBoard(options: BoardOptions): Promise<Board> {
     const replay = replayPath.exec(path);
     if (replay) {
       if (req.method !== 'POST') return send(res, { status: 405, body: { error: 'use POST' } });
-      return send(res, await replayRoute(deps, decodeURIComponent(replay[1] as string)));
+      return send(
+        res,
+        await replayRoute(deps, decodeURIComponent(replay[1] as string), url.searchParams.get('assume')),
+      );
     }
     const search = searchPath.exec(path);
     if (search) return send(res, await searchRoute(deps, decodeURIComponent(search[1] as string)));

@@ -1,5 +1,5 @@
 import { Pool } from 'undici';
-import { classifyNetworkError, classifyResponse, type Endpoint, UpstreamError } from '../errors.ts';
+import { classifyNetworkError, classifyResponse, type Endpoint, mayHaveBeenSent, UpstreamError } from '../errors.ts';
 
 /** Larger answers are refused: a page of 10,000 orders is ~1 MB, so this is corrupt or hostile. */
 export const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
@@ -66,6 +66,7 @@ export class JsonHttpClient {
       const kind = code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE' ? 'permanent' : classifyNetworkError(error);
       throw new UpstreamError(kind, `${what} failed: ${(error as Error).message}${code ? ` (${code})` : ''}`, {
         cause: error,
+        unanswered: mayHaveBeenSent(error),
       });
     }
     const body = parseJson(text);

@@ -21,6 +21,8 @@ export interface SimFaults {
    * wood type lose updates. Off by default: the simulator decreases atomically.
    */
   nonAtomic?: boolean;
+  /** Decreases take effect, then their answer waits this long: a client that times out cannot tell. */
+  decreaseAnswerDelayMs?: number;
   /** Honour Idempotency-Key on decrease (default). Off, it behaves like the reference service, which ignores it. */
   honourIdempotencyKey?: boolean;
 }
@@ -135,6 +137,7 @@ async function decrease(ctx: Ctx): Promise<void> {
   const answer = await decide(ctx);
   if (answer === undefined) return;
   if (idempotencyKey !== undefined) store.decreases.set(idempotencyKey, answer);
+  if (options.decreaseAnswerDelayMs) await sleep(options.decreaseAnswerDelayMs);
   sendJson(res, answer.status, answer.body);
 }
 

@@ -1,0 +1,72 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { enqueueOrders } from '../../src/enqueue.ts';
+import { orderJobId } from '../../src/jobs.ts';
+import { runCli } from '../helpers/cli.ts';
+import { childEnv, type SimHarness, startPipeline, startSim, testConfig } from '../helpers/pipeline.ts';
+import { waitFor } from '../helpers/wait.ts';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** One order whose decrease takes effect but whose answer comes after the worker's timeout. */
+async function lostAnswer(keys: 'ignored' | 'honoured') {
+  const h: SimHarness = await startSim(
+    { orders: 1, stock: { oak: 100, maple: 100, birch: 100, elm: 100, pine: 100 } },
+    { errorRate: 0, decreaseAnswerDelayMs: 2500, honourIdempotencyKey: keys === 'honoured' },
+  );
+  cleanups.push(() => h.sim.close());
+  const p = await startPipeline(
+    testConfig(h.sim, { HTTP_TIMEOUT_MS: '150', RETRY_ATTEMPTS: '5', STOCK_IDEMPOTENCY_KEYS: keys }),
+  );
+  cleanups.push(() => p.close());
+  await enqueueOrders(p.queues, [1]);
+  return { h, p };
+}
+
+describe('a decrease whose answer is lost', () => {
+  it('fails the job for a person to decide when the Stock API ignores Idempotency-Key, and never decreases twice', async () => {
+    const { h, p } = await lostAnswer('ignored');
+    const job = await waitFor('the job to fail', async () => {
+      const found = await p.queues.orders.getJob(orderJobId(1));
+      return found?.finishedOn ? found : undefined;
+    });
+    expect(job.failedReason).toContain('may or may not have happened');
+    expect(job.attemptsMade).toBe(1);
+    expect(job.data).toMatchObject({ decreaseSent: true });
+    expect(h.store.orders.get(1)?.order_status).toBe('registered');
+    expect(h.store.decreasesByKey.get('order-1-decrease')).toBe(1);
+
+    h.options.decreaseAnswerDelayMs = 0;
+    const env = childEnv(p.config);
+    const undecided = await runCli(['replay', '1'], env);
+    expect(undecided.code).toBe(1);
+    expect(undecided.stderr).toContain('check the stock, then replay with --decreased');
+
+    // A person checked: the stock was taken. Only the status is set now.
+    const decided = await runCli(['replay', '--decreased', '1'], env);
+    expect(decided).toMatchObject({
+      code: 0,
+      stdout: 'order 1: retried failed job order-1 (stock step done: shipped; only the status is set)\n',
+    });
+    await waitFor('order 1 to ship', () => h.store.orders.get(1)?.order_status === 'shipped');
+    expect(h.store.decreasesByKey.get('order-1-decrease')).toBe(1);
+  });
+
+  it('sends the decrease again when the Stock API honours Idempotency-Key, which takes stock once', async () => {
+    const { h } = await lostAnswer('honoured');
+    // The first answer is lost; the retry repeats the key and the Stock API answers from its record.
+    await waitFor('the first decrease', () => h.store.decreasesByKey.get('order-1-decrease') === 1);
+    h.options.decreaseAnswerDelayMs = 0;
+    await waitFor('order 1 to ship', () => h.store.orders.get(1)?.order_status === 'shipped');
+    expect(h.store.decreasesByKey.get('order-1-decrease')).toBe(1);
+  });
+
+  it('refuses replay flags it does not know, or both at once', async () => {
+    const env = { PATH: process.env.PATH };
+    expect((await runCli(['replay', '--force', '1'], env)).stderr).toContain('replay does not know --force');
+    const both = await runCli(['replay', '--decreased', '--not-decreased', '1'], env);
+    expect(both).toMatchObject({ code: 64 });
+  });
+});
