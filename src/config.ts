@@ -141,6 +141,12 @@ const schema = {
     default: 7 * 24 * 3600,
     env: 'KEEP_FAILED_SECONDS',
   },
+  jobLockMs: {
+    doc: "How long a worker's lock on a job lasts (renewed while it runs); a job whose worker died is picked up by another after about this long.",
+    format: 'positive-int',
+    default: 30000,
+    env: 'JOB_LOCK_MS',
+  },
   shutdownTimeoutMs: {
     doc: 'On SIGTERM/SIGINT, how long active jobs may take to finish before the process exits anyway.',
     format: 'positive-int',
@@ -293,6 +299,7 @@ export interface Config {
   readonly keepCompletedSeconds: number;
   readonly keepCompletedCount: number;
   readonly keepFailedSeconds: number;
+  readonly jobLockMs: number;
   readonly shutdownTimeoutMs: number;
   readonly healthHost: string;
   readonly healthPort: number;

@@ -34,6 +34,9 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Work
     prefix: config.queuePrefix,
     // Recorded on each job as processedBy: which replica ran it.
     name: `${hostname()}:${process.pid}`,
+    lockDuration: config.jobLockMs,
+    // Checking for stalled jobs as often as a lock lasts bounds recovery after a crash to two lock periods.
+    stalledInterval: config.jobLockMs,
     settings: {
       backoffStrategy: (attemptsMade: number) =>
         backoffDelay(attemptsMade, config.backoffMs, config.backoffMaxMs, random),

@@ -63,6 +63,11 @@ export function childEnv(config: Config, extra: Record<string, string> = {}): No
     PAGE_SIZE: String(config.pageSize),
     WORKER_CONCURRENCY: String(config.concurrency),
     LOG_LEVEL: config.logLevel,
+    JOB_LOCK_MS: String(config.jobLockMs),
+    STOCK_IDEMPOTENCY_KEYS: config.stockIdempotencyKeys,
+    SERIALIZE_STOCK_DECREASES: String(config.serializeDecreases),
+    HTTP_TIMEOUT_MS: String(config.httpTimeoutMs),
+    RETRY_BACKOFF_MAX_MS: String(config.backoffMaxMs),
     ...extra,
   };
 }
