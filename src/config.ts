@@ -111,6 +111,18 @@ const schema = {
     default: 30000,
     env: 'STOCK_LOCK_WAIT_MS',
   },
+  backpressureRatio: {
+    doc: 'Backpressure: when at least this share of the last 30 s of upstream calls failed (and 20 or more did), cycles add only BACKPRESSURE_PROBE_ORDERS orders; 0 turns it off.',
+    format: 'probability',
+    default: 0.8,
+    env: 'BACKPRESSURE_FAILURE_RATIO',
+  },
+  backpressureProbe: {
+    doc: 'Backpressure: orders a throttled cycle still adds, to see whether the upstream is back.',
+    format: 'positive-int',
+    default: 10,
+    env: 'BACKPRESSURE_PROBE_ORDERS',
+  },
   pageSize: {
     doc: 'Orders fetched per page from the Order API (sent as limit).',
     format: 'page-size',
@@ -294,6 +306,8 @@ export interface Config {
   readonly serializeDecreases: boolean;
   readonly stockIdempotencyKeys: 'ignored' | 'honoured';
   readonly stockLockWaitMs: number;
+  readonly backpressureRatio: number;
+  readonly backpressureProbe: number;
   readonly pageSize: number;
   readonly queuePrefix: string;
   readonly keepCompletedSeconds: number;

@@ -20,6 +20,8 @@ export interface FanOutCounts {
   /** List elements that break the contract; reported in the logs, never processed. */
   invalid: number;
   pages: number;
+  /** Set when backpressure limited this cycle to a probe of orders. */
+  throttled?: true;
 }
 
 export interface CycleData {

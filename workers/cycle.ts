@@ -1,12 +1,13 @@
 import { type Job, WaitingChildrenError } from 'bullmq';
 import type { OrderApi } from '../src/clients/order-api.ts';
+import type { UpstreamHealth } from '../src/domain/upstream-health.ts';
 import { enqueueOrders } from '../src/enqueue.ts';
 import { SimulatedFailure } from '../src/errors.ts';
 import type { CycleData, CycleResult, FanOutCounts, ProcessOrderResult } from '../src/jobs.ts';
 import type { Logger } from '../src/logger.ts';
 import type { Queues } from '../src/queues.ts';
 import type { Random } from '../src/random.ts';
-import { cycleDuration, ordersPerCycle } from '../src/telemetry/metrics.ts';
+import { cycleDuration, cyclesThrottled, ordersPerCycle } from '../src/telemetry/metrics.ts';
 import { currentCarrier, inMessageSpan } from '../src/telemetry/tracing.ts';
 
 export interface CycleDeps {
@@ -17,6 +18,8 @@ export interface CycleDeps {
   readonly errorRate: number;
   readonly random: Random;
   readonly logger: Logger;
+  /** Backpressure: how many orders the cycle may add while the upstream keeps failing. */
+  readonly health?: Pick<UpstreamHealth, 'fanOutLimit' | 'recent'>;
 }
 
 export type CycleJob = Job<CycleData, CycleResult>;
@@ -65,6 +68,15 @@ export function createCycleProcessor(deps: CycleDeps) {
 async function fanOutOrders(job: CycleJob, deps: CycleDeps, log: Logger): Promise<FanOutCounts> {
   const counts: FanOutCounts = { fetched: 0, enqueued: 0, skipped: 0, invalid: 0, pages: 0 };
   const parent = { id: job.id as string, queue: job.queueQualifiedName };
+  const limit = deps.health?.fanOutLimit();
+  if (limit !== undefined) {
+    counts.throttled = true;
+    cyclesThrottled.add(1);
+    log.warn('upstream keeps failing: this cycle adds only a probe of orders (backpressure)', {
+      probe: limit,
+      ...deps.health?.recent(),
+    });
+  }
   for (let skip = 0; ; ) {
     const page = await deps.orderApi.listRegistered(skip, deps.pageSize);
     counts.pages += 1;
@@ -72,7 +84,10 @@ async function fanOutOrders(job: CycleJob, deps: CycleDeps, log: Logger): Promis
     counts.invalid += page.invalid.length;
     for (const bad of page.invalid)
       log.warn('order list element breaks the contract; not processed', { reason: bad.reason });
-    const registered = page.orders.filter((order) => order.status === 'registered').map((order) => order.id);
+    const registered = page.orders
+      .filter((order) => order.status === 'registered')
+      .map((order) => order.id)
+      .slice(0, limit === undefined ? undefined : Math.max(limit - counts.enqueued, 0));
     if (registered.length > 0) {
       const { added, skipped } = await inMessageSpan(
         {
@@ -91,7 +106,7 @@ async function fanOutOrders(job: CycleJob, deps: CycleDeps, log: Logger): Promis
       counts.enqueued += added.length;
       counts.skipped += skipped.length;
     }
-    if (page.size < deps.pageSize) return counts;
+    if (page.size < deps.pageSize || (limit !== undefined && counts.enqueued >= limit)) return counts;
     skip += page.size;
   }
 }

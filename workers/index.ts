@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { Worker } from 'bullmq';
 import type { Config } from '../src/config.ts';
 import { backoffDelay } from '../src/domain/backoff.ts';
+import { UpstreamHealth } from '../src/domain/upstream-health.ts';
 import type { ReadinessCheck } from '../src/health.ts';
 import { CYCLE_QUEUE, ORDER_QUEUE } from '../src/jobs.ts';
 import type { Logger } from '../src/logger.ts';
@@ -29,6 +30,15 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Work
   const upstream = createUpstream(config);
   const queues = createQueues(config, 'blocking', logger);
   const random = createRandom(config.randomSeed);
+  const health =
+    config.backpressureRatio > 0
+      ? new UpstreamHealth({
+          windowSeconds: 30,
+          minFailures: 20,
+          failureRatio: config.backpressureRatio,
+          probeSize: config.backpressureProbe,
+        })
+      : undefined;
   const workerOptions = {
     connection: redisOptions(config.redisUrl, 'blocking'),
     prefix: config.queuePrefix,
@@ -54,6 +64,7 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Work
       errorRate: config.cycleErrorRate,
       random,
       logger,
+      ...(health ? { health } : {}),
     }),
     { ...workerOptions, concurrency: 1 },
   );
@@ -67,6 +78,7 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Work
       logger,
       traceOrders: config.traceOrders,
       idempotencyKeysHonoured: config.stockIdempotencyKeys === 'honoured',
+      ...(health ? { health } : {}),
       ...(config.serializeDecreases
         ? {
             stockLock: createStockLock(queues.redis, {

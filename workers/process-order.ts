@@ -3,6 +3,7 @@ import { type Job, UnrecoverableError } from 'bullmq';
 import type { OrderApi } from '../src/clients/order-api.ts';
 import type { StockApi } from '../src/clients/stock-api.ts';
 import type { Order, Outcome } from '../src/domain/order.ts';
+import type { UpstreamHealth } from '../src/domain/upstream-health.ts';
 import { coerceError, SimulatedFailure, UpstreamError } from '../src/errors.ts';
 import { type ProcessOrderData, type ProcessOrderResult, parseProcessOrderData } from '../src/jobs.ts';
 import type { Logger } from '../src/logger.ts';
@@ -24,6 +25,8 @@ export interface ProcessOrderDeps {
   readonly stockLock?: StockLock;
   /** The Stock API dedupes decreases by Idempotency-Key, so a decrease of unknown outcome may be sent again. */
   readonly idempotencyKeysHonoured: boolean;
+  /** Where attempts report whether the upstream answered, for backpressure. */
+  readonly health?: Pick<UpstreamHealth, 'record'>;
 }
 
 export type ProcessOrderJob = Job<ProcessOrderData, ProcessOrderResult>;
@@ -92,11 +95,13 @@ async function attemptOrder(
   try {
     if (deps.random() < deps.errorRate) throw new SimulatedFailure('process-order');
     const result = await runSteps(job, data, deps, log);
+    deps.health?.record(true);
     span?.setAttribute('order.outcome', result.outcome);
     count('ok', result.outcome);
     return result;
   } catch (thrown) {
     const error = coerceError(thrown);
+    if (error instanceof UpstreamError && error.kind === 'transient') deps.health?.record(false);
     if (!isRetryable(error)) {
       log.error('order failed permanently', {
         err: error,

@@ -33,6 +33,11 @@ export const ordersPerCycle = meter.createHistogram('ordermanagement.cycle.order
   advice: { explicitBucketBoundaries: [0, 1, 10, 100, 1000, 10_000, 100_000] },
 });
 
+export const cyclesThrottled = meter.createCounter('ordermanagement.cycle.throttled', {
+  description: 'Cycles that added only a probe of orders because the upstream kept failing (backpressure)',
+  unit: '{cycle}',
+});
+
 const STATES = ['waiting', 'active', 'delayed', 'failed', 'waiting-children', 'prioritized'] as const;
 
 /**

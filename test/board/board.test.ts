@@ -85,13 +85,15 @@ describe.skipIf(!existsSync(CHROMIUM))('Bull Board in headless Chromium', () => 
     });
     const page = await context.newPage();
     expect((await page.goto(board.url))?.status()).toBe(200);
-    await expect.poll(() => page.locator('body').textContent()).toMatch(/QUEUES[\s\S]*cycles[\s\S]*orders/);
+    await expect
+      .poll(() => page.locator('body').textContent(), { timeout: 15_000 })
+      .toMatch(/QUEUES[\s\S]*cycles[\s\S]*orders/);
 
     await page.goto(`${board.url}/queue/cycles/${cycleId}`);
     const flow = page.locator('.react-flow');
     await flow.waitFor();
     await expect
-      .poll(async () => ((await flow.textContent()) ?? '').match(/order-\d/g)?.sort())
+      .poll(async () => ((await flow.textContent()) ?? '').match(/order-\d/g)?.sort(), { timeout: 15_000 })
       .toEqual(['order-1', 'order-2', 'order-3', 'order-4']);
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: new URL('board-cycle.png', ARTIFACTS).pathname, fullPage: true });
