@@ -15,6 +15,24 @@ const schema = {
     default: 'redis://127.0.0.1:6379',
     env: 'REDIS_URL',
   },
+  redisClusterNodes: {
+    doc: 'Redis Cluster seed nodes as host:port,host:port; credentials and TLS still come from REDIS_URL. QUEUE_PREFIX must hold a {hash tag}.',
+    format: 'node-list',
+    default: '',
+    env: 'REDIS_CLUSTER_NODES',
+  },
+  redisSentinels: {
+    doc: 'Redis Sentinels as host:port,host:port; the master is REDIS_SENTINEL_NAME; credentials and TLS come from REDIS_URL.',
+    format: 'node-list',
+    default: '',
+    env: 'REDIS_SENTINELS',
+  },
+  redisSentinelName: {
+    doc: 'Name of the master the Sentinels watch.',
+    format: String,
+    default: 'mymaster',
+    env: 'REDIS_SENTINEL_NAME',
+  },
   ordersUrl: {
     doc: 'Base URL of the Order API.',
     format: 'http-url',
@@ -290,6 +308,9 @@ const schema = {
 
 export interface Config {
   readonly redisUrl: string;
+  readonly redisClusterNodes: string;
+  readonly redisSentinels: string;
+  readonly redisSentinelName: string;
   readonly ordersUrl: string;
   readonly stocksUrl: string;
   readonly intervalSeconds: number;
@@ -433,6 +454,17 @@ const formats: Record<string, Format> = {
     coerce: String,
   },
   'stock-spec': { problem: stockSpecProblem, coerce: String },
+  'node-list': {
+    problem: (v) =>
+      String(v)
+        .split(',')
+        .map((node) => node.trim())
+        .filter((node) => node !== '')
+        .every((node) => /^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/.test(node))
+        ? undefined
+        : 'must be host:port pairs separated by commas',
+    coerce: (v) => String(v).trim(),
+  },
   'base-path': {
     problem: (v) => (/^\/([A-Za-z0-9._~-]+\/?)*$/.test(String(v)) ? undefined : 'must be a path such as / or /board'),
     coerce: (v) => String(v).replace(/\/+$/, '') || '/',
@@ -472,6 +504,19 @@ function toProblems(message: string, env: NodeJS.ProcessEnv): string[] {
   });
 }
 
+/** Settings that are each valid but do not go together. */
+function topologyProblems(clusterNodes: string, sentinels: string, prefix: string): string[] {
+  const problems: string[] = [];
+  if (clusterNodes !== '' && sentinels !== '') {
+    problems.push('REDIS_CLUSTER_NODES and REDIS_SENTINELS: set one of them, not both');
+  }
+  // BullMQ's scripts touch several keys of a queue at once; on a Cluster they must share a slot.
+  if (clusterNodes !== '' && !/\{[^{}]+\}/.test(prefix)) {
+    problems.push(`QUEUE_PREFIX: must hold a {hash tag} on a Redis Cluster (got ${JSON.stringify(prefix)})`);
+  }
+  return problems;
+}
+
 /**
  * Reads the configuration from `env` (the process environment by default) and validates every value.
  * @throws ConfigError naming each offending variable and what is wrong with it.
@@ -483,6 +528,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   } catch (error) {
     throw new ConfigError(toProblems((error as Error).message, env));
   }
+  const topology = topologyProblems(
+    store.get('redisClusterNodes'),
+    store.get('redisSentinels'),
+    store.get('queuePrefix'),
+  );
+  if (topology.length > 0) throw new ConfigError(topology);
   const { randomSeed, simNonAtomic, boardReadOnly, serializeDecreases, simStock, ...rest } = store.getProperties();
   return Object.freeze({
     ...rest,

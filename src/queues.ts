@@ -1,5 +1,4 @@
 import { type DefaultJobOptions, Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import type { Config } from './config.ts';
 import { BACKOFF_TYPE } from './domain/backoff.ts';
 import {
@@ -13,7 +12,7 @@ import {
   type ProcessOrderResult,
 } from './jobs.ts';
 import type { Logger } from './logger.ts';
-import { redisOptions } from './redis.ts';
+import { createRedis, type RedisConnection } from './redis.ts';
 import { throttle } from './throttle.ts';
 
 export type CycleQueue = Queue<CycleData, CycleResult, typeof CYCLE_JOB>;
@@ -23,7 +22,7 @@ export interface Queues {
   readonly cycles: CycleQueue;
   readonly orders: OrderQueue;
   /** The connection both queues share, for the few reads BullMQ has no method for. */
-  readonly redis: Redis;
+  readonly redis: RedisConnection;
   close(): Promise<void>;
 }
 
@@ -39,7 +38,7 @@ export function defaultJobOptions(config: Config): DefaultJobOptions {
 
 /** Both queues on one shared connection; the prefix (a hash tag by default) keeps a flow in one Cluster slot. */
 export function createQueues(config: Config, mode: 'blocking' | 'fail-fast', logger: Logger): Queues {
-  const redis = new Redis(redisOptions(config.redisUrl, mode));
+  const redis = createRedis(config, mode);
   const report = throttle<Error>(10_000, (source, err, suppressed) =>
     logger.error('redis error', { source, err, ...(suppressed ? { suppressed } : {}) }),
   );

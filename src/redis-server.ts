@@ -34,11 +34,14 @@ export async function freePort(): Promise<number> {
 }
 
 /** Starts `redis-server` on a free loopback port in a fresh temporary directory and waits until it accepts connections. */
-export async function startRedisServer(options: { appendOnly?: boolean } = {}): Promise<RedisServer> {
+export async function startRedisServer(
+  options: { appendOnly?: boolean; password?: string } = {},
+): Promise<RedisServer> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'ordermanagement-redis-'));
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, '--protected-mode', 'yes'];
   args.push('--appendonly', options.appendOnly ? 'yes' : 'no');
+  if (options.password !== undefined) args.push('--requirepass', options.password);
   let child: ChildProcess | undefined;
 
   const start = async () => {

@@ -1,4 +1,10 @@
-import type { RedisOptions } from 'bullmq';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import type { Config } from './config.ts';
+
+export type RedisMode = 'blocking' | 'fail-fast';
+
+/** A single Redis, a Sentinel-managed one, or a Cluster: the commands this project sends work on each. */
+export type RedisConnection = Redis | Cluster;
 
 /**
  * ioredis options from a redis:// or rediss:// URL (`redis://user:pass@host:6379/2`).
@@ -7,7 +13,7 @@ import type { RedisOptions } from 'bullmq';
  * Redis outage instead of failing their commands: BullMQ requires `maxRetriesPerRequest: null`
  * there. Short-lived clients (the CLI) fail fast so a user is told Redis is unreachable.
  */
-export function redisOptions(redisUrl: string, mode: 'blocking' | 'fail-fast'): RedisOptions {
+export function redisOptions(redisUrl: string, mode: RedisMode): RedisOptions {
   const url = new URL(redisUrl);
   const db = url.pathname.replace(/^\//, '');
   return {
@@ -23,4 +29,42 @@ export function redisOptions(redisUrl: string, mode: 'blocking' | 'fail-fast'): 
       ? { maxRetriesPerRequest: null }
       : { maxRetriesPerRequest: 1, connectTimeout: 3000, retryStrategy: (times: number) => (times > 3 ? null : 200) }),
   };
+}
+
+/** `host:port,host:port` (validated by the configuration) as ioredis node addresses. */
+export function parseNodes(list: string): { host: string; port: number }[] {
+  return list
+    .split(',')
+    .map((node) => node.trim())
+    .filter((node) => node !== '')
+    .map((node) => {
+      const at = node.lastIndexOf(':');
+      return { host: node.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(node.slice(at + 1)) };
+    });
+}
+
+/**
+ * Opens the configured Redis: REDIS_CLUSTER_NODES for a Cluster, REDIS_SENTINELS for a Sentinel
+ * group, REDIS_URL alone for one server. REDIS_URL still carries the credentials, TLS and database.
+ */
+export function createRedis(config: Config, mode: RedisMode): RedisConnection {
+  const options = redisOptions(config.redisUrl, mode);
+  if (config.redisClusterNodes !== '') {
+    const { host: _host, port: _port, db: _db, retryStrategy, ...nodeOptions } = options;
+    return new Cluster(parseNodes(config.redisClusterNodes), {
+      redisOptions: nodeOptions,
+      clusterRetryStrategy: retryStrategy,
+      ...(mode === 'blocking' ? {} : { maxRedirections: 3 }),
+    });
+  }
+  if (config.redisSentinels !== '') {
+    const { host: _host, port: _port, ...rest } = options;
+    return new Redis({
+      ...rest,
+      sentinels: parseNodes(config.redisSentinels),
+      name: config.redisSentinelName,
+      ...(rest.password === undefined ? {} : { sentinelPassword: rest.password }),
+    });
+  }
+  return new Redis(options);
 }

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Redis } from 'ioredis';
 import { UpstreamError } from './errors.ts';
 import type { Random } from './random.ts';
+import type { RedisConnection } from './redis.ts';
 
 /** Deletes the lock only if this holder still owns it: a lease that ran out may belong to another by now. */
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
@@ -27,7 +27,7 @@ export interface StockLock {
  * lock, so two concurrent decreases of one wood type lose one update; one decrease per wood type at
  * a time across all replicas keeps it exact. A lease bounds how long a crashed holder blocks others.
  */
-export function createStockLock(redis: Redis, options: StockLockOptions): StockLock {
+export function createStockLock(redis: RedisConnection, options: StockLockOptions): StockLock {
   return {
     async run(woodType, fn) {
       const key = `${options.prefix}:stock-lock:${woodType}`;

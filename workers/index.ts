@@ -8,7 +8,7 @@ import { CYCLE_QUEUE, ORDER_QUEUE } from '../src/jobs.ts';
 import type { Logger } from '../src/logger.ts';
 import { createQueues } from '../src/queues.ts';
 import { createRandom } from '../src/random.ts';
-import { redisOptions } from '../src/redis.ts';
+import { createRedis } from '../src/redis.ts';
 import { createStockLock } from '../src/stock-lock.ts';
 import { observeQueueDepth } from '../src/telemetry/metrics.ts';
 import { throttle } from '../src/throttle.ts';
@@ -39,8 +39,10 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Work
           probeSize: config.backpressureProbe,
         })
       : undefined;
+  // Shared by both workers; each duplicates it for its blocking reads.
+  const connection = createRedis(config, 'blocking');
   const workerOptions = {
-    connection: redisOptions(config.redisUrl, 'blocking'),
+    connection,
     prefix: config.queuePrefix,
     // Recorded on each job as processedBy: which replica ran it.
     name: `${hostname()}:${process.pid}`,
@@ -102,7 +104,10 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Work
     worker.on('stalled', (jobId) => log.warn('job stalled; its worker vanished, another picks it up', { jobId }));
   }
   const stopObserving = observeQueueDepth([queues.cycles, queues.orders]);
-  logger.info('workers started', { concurrency: config.concurrency, redis: config.redisUrl });
+  logger.info('workers started', {
+    concurrency: config.concurrency,
+    redis: config.redisClusterNodes || config.redisSentinels || config.redisUrl,
+  });
   return {
     cycle,
     processOrder,
@@ -114,6 +119,7 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Work
       stopObserving();
       await Promise.all([cycle.close(), processOrder.close()]);
       await Promise.all([queues.close(), upstream.close()]);
+      connection.disconnect();
     },
   };
 }
