@@ -385,10 +385,13 @@ function urlProblem(value: unknown, protocols: readonly string[]): string | unde
   return url.hostname === '' ? 'has no host' : undefined;
 }
 
+/** Plain decimal notation only: `Number()` would also take `0x10`, `1e3` and `Infinity`. */
+const DECIMAL = /^-?\d+(\.\d+)?$/;
+
 function numberProblem(value: unknown, integer: boolean, min: number, max: number): string | undefined {
   const text = String(value).trim();
   const n = Number(text);
-  if (text === '' || !Number.isFinite(n)) return 'must be a number';
+  if (!DECIMAL.test(text) || !Number.isFinite(n)) return 'must be a number';
   if (integer && !isInt(text)) return 'must be a whole number';
   if (n < min || n > max) return `must be between ${min} and ${max}`;
   return undefined;
@@ -422,7 +425,7 @@ function stockSpecProblem(value: unknown): string | undefined {
 }
 
 const toNumber = (value: unknown): unknown =>
-  typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  typeof value === 'string' && DECIMAL.test(value.trim()) ? Number(value) : value;
 
 interface Format {
   problem(value: unknown): string | undefined;
@@ -504,6 +507,55 @@ function toProblems(message: string, env: NodeJS.ProcessEnv): string[] {
   });
 }
 
+/** Prefixes only this project's variables use: a variable under one that is not in the schema is a typo. */
+const FAMILIES = [
+  'REDIS_',
+  'API_URL_',
+  'SIM_',
+  'BOARD_',
+  'RETRY_',
+  'HEALTH_',
+  'METRICS_',
+  'BACKPRESSURE_',
+  'STOCK_',
+  'KEEP_',
+  'DEMO_',
+  'WORKER_',
+  'CYCLE_',
+  'INTERVAL_',
+  'TRACE_',
+  'SERIALIZE_',
+  'JOB_',
+];
+
+/** A misspelt variable would silently leave its default in force; name it, and the one meant. */
+function unknownVariables(env: NodeJS.ProcessEnv): string[] {
+  const known = new Set(Object.values(envNames));
+  return Object.keys(env)
+    .filter((name) => !known.has(name) && FAMILIES.some((family) => name.startsWith(family)))
+    .map((name) => {
+      const closest = [...known].sort((a, b) => distance(name, a) - distance(name, b))[0] as string;
+      return `${name}: is not a setting of ordermanagement${distance(name, closest) <= 3 ? `; did you mean ${closest}?` : ''}`;
+    });
+}
+
+/** Levenshtein distance, for "did you mean". */
+function distance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(
+        (previous[j] as number) + 1,
+        (current[j - 1] as number) + 1,
+        (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length] as number;
+}
+
 /** Settings that are each valid but do not go together. */
 function topologyProblems(clusterNodes: string, sentinels: string, prefix: string): string[] {
   const problems: string[] = [];
@@ -528,6 +580,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   } catch (error) {
     throw new ConfigError(toProblems((error as Error).message, env));
   }
+  const unknown = unknownVariables(env);
+  if (unknown.length > 0) throw new ConfigError(unknown);
   const topology = topologyProblems(
     store.get('redisClusterNodes'),
     store.get('redisSentinels'),

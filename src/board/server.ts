@@ -4,6 +4,7 @@ import type { OrderApi } from '../clients/order-api.ts';
 import { healthHandler, type ReadinessCheck } from '../health.ts';
 import type { Logger } from '../logger.ts';
 import type { Queues } from '../queues.ts';
+import { MAX_BODY_BYTES } from '../sim/http.ts';
 import { type Credentials, isAuthorized } from './auth.ts';
 import { createBullBoardListener } from './bull-board.ts';
 import { type JsonAnswer, replayRoute, searchRoute } from './order-api-routes.ts';
@@ -28,6 +29,19 @@ export interface Board {
 function send(res: ServerResponse, { status, body }: JsonAnswer): void {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
+}
+
+/**
+ * Bull Board reads request bodies (job data edits) without a limit of its own: refuse large ones,
+ * and bodies of unannounced length, before they are read.
+ */
+function requestBodyProblem(req: IncomingMessage): JsonAnswer | undefined {
+  if (req.method === 'GET' || req.method === 'HEAD') return undefined;
+  const length = req.headers['content-length'];
+  if (length === undefined) {
+    return req.headers['transfer-encoding'] ? { status: 411, body: { error: 'Content-Length required' } } : undefined;
+  }
+  return Number(length) > MAX_BODY_BYTES ? { status: 413, body: { error: 'request body too large' } } : undefined;
 }
 
 /**
@@ -56,6 +70,8 @@ export async function startBoard(options: BoardOptions): Promise<Board> {
       res.writeHead(401, { 'www-authenticate': 'Basic realm="ordermanagement", charset="UTF-8"' });
       return void res.end('authentication required');
     }
+    const bodyProblem = requestBodyProblem(req);
+    if (bodyProblem) return send(res, bodyProblem);
     const replay = replayPath.exec(path);
     if (replay) {
       if (req.method !== 'POST') return send(res, { status: 405, body: { error: 'use POST' } });

@@ -172,6 +172,16 @@ describe('replay and search over HTTP', () => {
     expect(await api('GET', '/board/api/orders/4/replay')).toMatchObject({ status: 405 });
   });
 
+  it('refuses request bodies over 1 MiB or of unannounced length', async () => {
+    await boardWithFailedCycle();
+    const big = await request(`${board.url}/api/queues/orders/order-1/update-data`, {
+      method: 'PUT',
+      headers: { authorization: basic, 'content-type': 'application/json', 'content-length': String(2 * 1024 * 1024) },
+      body: 'x'.repeat(2 * 1024 * 1024),
+    }).catch((error: unknown) => error);
+    expect(big).toMatchObject({ statusCode: 413 });
+  });
+
   it('answers 405 to replays and queue actions in read-only mode', async () => {
     await boardWithFailedCycle(true);
     expect(await api('POST', '/board/api/orders/1/replay')).toMatchObject({ status: 405 });
