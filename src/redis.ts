@@ -1,3 +1,4 @@
+import type { ConnectionOptions as BullMQConnection } from 'bullmq';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { Config } from './config.ts';
 
@@ -44,27 +45,41 @@ export function parseNodes(list: string): { host: string; port: number }[] {
 }
 
 /**
- * Opens the configured Redis: REDIS_CLUSTER_NODES for a Cluster, REDIS_SENTINELS for a Sentinel
- * group, REDIS_URL alone for one server. REDIS_URL still carries the credentials, TLS and database.
+ * Options for one server or a Sentinel group: REDIS_SENTINELS for Sentinel, REDIS_URL alone for one
+ * server. REDIS_URL still carries the credentials, TLS and database.
  */
-export function createRedis(config: Config, mode: RedisMode): RedisConnection {
+export function connectionOptions(config: Config, mode: RedisMode): RedisOptions {
   const options = redisOptions(config.redisUrl, mode);
-  if (config.redisClusterNodes !== '') {
-    const { host: _host, port: _port, db: _db, retryStrategy, ...nodeOptions } = options;
-    return new Cluster(parseNodes(config.redisClusterNodes), {
-      redisOptions: nodeOptions,
-      clusterRetryStrategy: retryStrategy,
-      ...(mode === 'blocking' ? {} : { maxRedirections: 3 }),
-    });
+  if (config.redisSentinels === '') return options;
+  const { host: _host, port: _port, ...rest } = options;
+  return {
+    ...rest,
+    sentinels: parseNodes(config.redisSentinels),
+    name: config.redisSentinelName,
+    ...(rest.password === undefined ? {} : { sentinelPassword: rest.password }),
+  };
+}
+
+/** Opens the configured Redis: a Cluster when REDIS_CLUSTER_NODES is set, else as `connectionOptions`. */
+export function createRedis(config: Config, mode: RedisMode): RedisConnection {
+  if (config.redisClusterNodes === '') return new Redis(connectionOptions(config, mode));
+  const { host: _host, port: _port, db: _db, retryStrategy, ...nodeOptions } = redisOptions(config.redisUrl, mode);
+  return new Cluster(parseNodes(config.redisClusterNodes), {
+    redisOptions: nodeOptions,
+    clusterRetryStrategy: retryStrategy,
+    ...(mode === 'blocking' ? {} : { maxRedirections: 3 }),
+  });
+}
+
+/**
+ * What BullMQ workers connect with. Given options, BullMQ opens its own connections, which the
+ * ioredis instrumentation traces; a Cluster has to be passed as an instance (its commands then run
+ * through BullMQ's wrapper, and Redis spans of job updates are not recorded).
+ */
+export function workerConnection(config: Config): { connection: BullMQConnection; close(): void } {
+  if (config.redisClusterNodes === '') {
+    return { connection: connectionOptions(config, 'blocking') as BullMQConnection, close: () => {} };
   }
-  if (config.redisSentinels !== '') {
-    const { host: _host, port: _port, ...rest } = options;
-    return new Redis({
-      ...rest,
-      sentinels: parseNodes(config.redisSentinels),
-      name: config.redisSentinelName,
-      ...(rest.password === undefined ? {} : { sentinelPassword: rest.password }),
-    });
-  }
-  return new Redis(options);
+  const cluster = createRedis(config, 'blocking');
+  return { connection: cluster, close: () => cluster.disconnect() };
 }

@@ -1,4 +1,6 @@
+import { once } from 'node:events';
 import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'bullmq';
 import type { Config } from '../src/config.ts';
 import { backoffDelay } from '../src/domain/backoff.ts';
@@ -8,13 +10,16 @@ import { CYCLE_QUEUE, ORDER_QUEUE } from '../src/jobs.ts';
 import type { Logger } from '../src/logger.ts';
 import { createQueues } from '../src/queues.ts';
 import { createRandom } from '../src/random.ts';
-import { createRedis } from '../src/redis.ts';
+import { workerConnection } from '../src/redis.ts';
 import { createStockLock } from '../src/stock-lock.ts';
 import { observeQueueDepth } from '../src/telemetry/metrics.ts';
 import { throttle } from '../src/throttle.ts';
 import { createUpstream } from '../src/upstream.ts';
 import { createCycleProcessor } from './cycle.ts';
 import { createProcessOrderProcessor } from './process-order.ts';
+
+/** Longest wait on shutdown for a reconnecting Redis, past ioredis' 2 s reconnect backoff. */
+const RECONNECT_GRACE_MS = 5000;
 
 export interface Workers {
   readonly cycle: Worker;
@@ -39,10 +44,9 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Work
           probeSize: config.backpressureProbe,
         })
       : undefined;
-  // Shared by both workers; each duplicates it for its blocking reads.
-  const connection = createRedis(config, 'blocking');
+  const connection = workerConnection(config);
   const workerOptions = {
-    connection,
+    connection: connection.connection,
     prefix: config.queuePrefix,
     // Recorded on each job as processedBy: which replica ran it.
     name: `${hostname()}:${process.pid}`,
@@ -117,9 +121,14 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Work
     },
     async close() {
       stopObserving();
+      // Closing while a connection is still reconnecting stops the reconnect and leaves BullMQ
+      // waiting on commands that never run: give a restarted Redis a moment to come back first.
+      if (queues.redis.status !== 'ready') {
+        await Promise.race([once(queues.redis, 'ready'), sleep(RECONNECT_GRACE_MS)]);
+      }
       await Promise.all([cycle.close(), processOrder.close()]);
       await Promise.all([queues.close(), upstream.close()]);
-      connection.disconnect();
+      connection.close();
     },
   };
 }

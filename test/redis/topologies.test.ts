@@ -4,7 +4,8 @@ import { loadConfig } from '../../src/config.ts';
 import { createRedis } from '../../src/redis.ts';
 import { startRedisServer } from '../../src/redis-server.ts';
 import { upsertCycleScheduler } from '../../src/scheduler.ts';
-import { EXACT, invariants, startPipeline, startSim, testConfig } from '../helpers/pipeline.ts';
+import { spawnCli } from '../helpers/cli.ts';
+import { childEnv, EXACT, invariants, startPipeline, startSim, testConfig } from '../helpers/pipeline.ts';
 import { startRedisCluster } from '../helpers/redis-cluster.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -61,6 +62,31 @@ describe('Redis beyond one plain node', () => {
     anonymous.on('error', () => {});
     cleanups.push(async () => anonymous.disconnect());
     await expect(anonymous.ping()).rejects.toThrow(/NOAUTH/);
+  });
+
+  it('never logs the Redis password, whatever a worker process reports', async () => {
+    const server = await startRedisServer({ password: 'hunter2-secret' });
+    cleanups.push(() => server.destroy());
+    const h = await startSim({ orders: 0, stock: {} });
+    cleanups.push(() => h.sim.close());
+    const config = testConfig(h.sim, {
+      REDIS_URL: server.url.replace('redis://', 'redis://:hunter2-secret@'),
+      LOG_LEVEL: 'info',
+    });
+    const worker = spawnCli(['worker'], childEnv(config));
+    cleanups.push(async () => {
+      if (worker.child.exitCode === null) worker.child.kill('SIGKILL');
+      await worker.exited;
+    });
+    await waitFor('the worker to start', () => worker.output().includes('workers started'));
+    // Restarting Redis makes every connection report errors, each a chance to leak the URL.
+    await server.stop();
+    await waitFor('connection errors in the log', () => worker.output().includes('ECONNREFUSED'));
+    await server.start();
+    worker.child.kill('SIGTERM');
+    expect(await worker.exited).toBe(0);
+    expect(worker.output()).toContain('redis://:***@127.0.0.1');
+    expect(worker.output()).not.toContain('hunter2-secret');
   });
 
   it('builds Sentinel connections from REDIS_SENTINELS with REDIS_URL credentials', () => {
