@@ -1,6 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { enqueueOrders } from '../src/enqueue.ts';
 import { orderJobId } from '../src/jobs.ts';
+import { cleanupAfterEach } from './helpers/cleanup.ts';
 import { runCli } from './helpers/cli.ts';
 import {
   childEnv,
@@ -12,10 +13,7 @@ import {
 } from './helpers/pipeline.ts';
 import { waitFor } from './helpers/wait.ts';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanup = cleanupAfterEach();
 
 const env = { PATH: process.env.PATH };
 
@@ -73,9 +71,9 @@ describe('ordermanagement replay', () => {
 
   async function setup(faults: Parameters<typeof startSim>[1] = { errorRate: 0 }, start = true) {
     h = await startSim({ orders: 5, stock: { oak: 100, maple: 100, birch: 100, elm: 100, pine: 100 } }, faults);
-    cleanups.push(() => h.sim.close());
+    cleanup(() => h.sim.close());
     p = await startPipeline(testConfig(h.sim, { RETRY_ATTEMPTS: '2', RETRY_BACKOFF_MS: '1' }));
-    cleanups.push(() => p.close());
+    cleanup(() => p.close());
     if (!start) await p.workers.processOrder.pause();
   }
 

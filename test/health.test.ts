@@ -1,16 +1,14 @@
 import { request } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startHealthServer } from '../src/health.ts';
 import { createLogger } from '../src/logger.ts';
 import { startRedisServer } from '../src/redis-server.ts';
 import { startWorkers } from '../workers/index.ts';
+import { cleanupAfterEach } from './helpers/cleanup.ts';
 import { startSim, testConfig } from './helpers/pipeline.ts';
 import { waitFor } from './helpers/wait.ts';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanup = cleanupAfterEach();
 
 async function get(
   url: string,
@@ -22,13 +20,13 @@ async function get(
 describe('health endpoints', () => {
   it('go unready while Redis is down and ready again when it returns; liveness holds throughout', async () => {
     const redis = await startRedisServer();
-    cleanups.push(() => redis.destroy());
+    cleanup(() => redis.destroy());
     const h = await startSim({ orders: 0, stock: {} });
-    cleanups.push(() => h.sim.close());
+    cleanup(() => h.sim.close());
     const workers = await startWorkers(testConfig(h.sim, { REDIS_URL: redis.url }), createLogger('error'));
-    cleanups.push(() => workers.close());
+    cleanup(() => workers.close());
     const health = await startHealthServer('127.0.0.1', 0, workers.readinessChecks);
-    cleanups.push(() => health.close());
+    cleanup(() => health.close());
 
     expect(await get(`${health.url}/readyz`)).toEqual({
       status: 200,
@@ -48,7 +46,7 @@ describe('health endpoints', () => {
 
   it('answers 404 elsewhere', async () => {
     const health = await startHealthServer('127.0.0.1', 0, { always: async () => true });
-    cleanups.push(() => health.close());
+    cleanup(() => health.close());
     expect((await request(`${health.url}/admin`)).statusCode).toBe(404);
   });
 });

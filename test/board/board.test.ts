@@ -1,11 +1,12 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { type Browser, chromium } from 'playwright-core';
 import { request } from 'undici';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Board, startBoard } from '../../src/board/server.ts';
 import { enqueueOrders } from '../../src/enqueue.ts';
 import { CYCLE_JOB, orderJobId } from '../../src/jobs.ts';
 import { createUpstream } from '../../src/upstream.ts';
+import { cleanupAfterEach } from '../helpers/cleanup.ts';
 import { type RunningPipeline, type SimHarness, startPipeline, startSim, testConfig } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -14,10 +15,7 @@ const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url);
 const AUTH = { user: 'admin', password: 'correct horse' };
 const basic = `Basic ${Buffer.from(`${AUTH.user}:${AUTH.password}`).toString('base64')}`;
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanup = cleanupAfterEach();
 
 let h: SimHarness;
 let p: RunningPipeline;
@@ -30,14 +28,14 @@ async function boardWithFailedCycle(readOnly = false): Promise<string> {
     { orders: 4, stock: { oak: 100, maple: 100, birch: 100, elm: 100, pine: 100 } },
     { errorRate: 0, statusUpdateErrorRate: 1 },
   );
-  cleanups.push(() => h.sim.close());
+  cleanup(() => h.sim.close());
   p = await startPipeline(testConfig(h.sim, { RETRY_ATTEMPTS: '1' }));
-  cleanups.push(() => p.close());
+  cleanup(() => p.close());
   const cycle = await p.queues.cycles.add(CYCLE_JOB, {});
   await waitFor('the cycle to finish', async () => (await p.queues.cycles.getJob(cycle.id as string))?.finishedOn);
   h.options.statusUpdateErrorRate = 0;
   const upstream = createUpstream(p.config);
-  cleanups.push(() => upstream.close());
+  cleanup(() => upstream.close());
   board = await startBoard({
     queues: p.queues,
     orderApi: upstream.orderApi,
@@ -49,7 +47,7 @@ async function boardWithFailedCycle(readOnly = false): Promise<string> {
     credentials: AUTH,
     readinessChecks: { redis: async () => (await p.queues.redis.ping()) === 'PONG' },
   });
-  cleanups.push(() => board.close());
+  cleanup(() => board.close());
   origin = board.url.replace(/\/board$/, '');
   return String(cycle.id);
 }

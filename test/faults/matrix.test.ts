@@ -1,12 +1,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { setTimeout as outage } from 'node:timers/promises';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.ts';
 import { createQueues, type Queues } from '../../src/queues.ts';
 import { type RedisServer, startRedisServer } from '../../src/redis-server.ts';
 import { replayOrder } from '../../src/replay.ts';
 import type { SimFaults } from '../../src/sim/server.ts';
 import { createUpstream } from '../../src/upstream.ts';
+import { cleanupAfterEach } from '../helpers/cleanup.ts';
 import { type LongRunning, runCli, spawnCli } from '../helpers/cli.ts';
 import { childEnv, EXACT, invariants, type SimHarness, startSim, testConfig } from '../helpers/pipeline.ts';
 import { type FaultProxy, startProxy } from '../helpers/proxy.ts';
@@ -27,10 +28,7 @@ interface Run {
   readonly proxies: { orders: FaultProxy; stocks: FaultProxy } | undefined;
 }
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanup = cleanupAfterEach();
 
 const results: Record<string, unknown>[] = [];
 afterAll(() => {
@@ -46,13 +44,13 @@ async function start(options: {
   proxy?: boolean;
 }): Promise<Run> {
   const redis = await startRedisServer({ appendOnly: true });
-  cleanups.push(() => redis.destroy());
+  cleanup(() => redis.destroy());
   const h = await startSim({ orders: ORDERS, stock: STOCK, seed: 11 }, { errorRate: 0, ...options.sim });
-  cleanups.push(() => h.sim.close());
+  cleanup(() => h.sim.close());
   const proxies = options.proxy
     ? { orders: await startProxy(h.sim.orderUrl), stocks: await startProxy(h.sim.stockUrl) }
     : undefined;
-  if (proxies) cleanups.push(async () => Promise.all([proxies.orders.close(), proxies.stocks.close()]).then(() => {}));
+  if (proxies) cleanup(async () => Promise.all([proxies.orders.close(), proxies.stocks.close()]).then(() => {}));
   const config = testConfig(h.sim, {
     REDIS_URL: redis.url,
     ...(proxies ? { API_URL_ORDERS: proxies.orders.url, API_URL_STOCKS: proxies.stocks.url } : {}),
@@ -67,11 +65,11 @@ async function start(options: {
     ...options.env,
   });
   const queues = createQueues(config, 'blocking', createLogger('error'));
-  cleanups.push(() => queues.close());
+  cleanup(() => queues.close());
   const env = childEnv(config);
   if (!options.roles.includes('start')) expect((await runCli(['scheduler'], env)).code).toBe(0);
   const processes = options.roles.map((role) => spawnCli([role], env));
-  cleanups.push(async () => {
+  cleanup(async () => {
     for (const proc of processes) if (proc.child.exitCode === null) proc.child.kill('SIGKILL');
     await Promise.all(processes.map((proc) => proc.exited));
   });

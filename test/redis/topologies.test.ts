@@ -1,29 +1,27 @@
 import { Cluster } from 'ioredis';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { createRedis } from '../../src/redis.ts';
 import { startRedisServer } from '../../src/redis-server.ts';
 import { upsertCycleScheduler } from '../../src/scheduler.ts';
+import { cleanupAfterEach } from '../helpers/cleanup.ts';
 import { spawnCli } from '../helpers/cli.ts';
 import { childEnv, EXACT, invariants, startPipeline, startSim, testConfig } from '../helpers/pipeline.ts';
 import { startRedisCluster } from '../helpers/redis-cluster.ts';
 import { waitFor } from '../helpers/wait.ts';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanup = cleanupAfterEach();
 
 const STOCK = { oak: 10_000, maple: 10_000, birch: 10_000, elm: 10_000, pine: 10_000 };
 
 describe('Redis beyond one plain node', () => {
   it('runs the pipeline on a 3-master Redis Cluster, with every key of the flow in one slot', async () => {
     const cluster = await startRedisCluster();
-    cleanups.push(() => cluster.destroy());
+    cleanup(() => cluster.destroy());
     const h = await startSim({ orders: 150, stock: STOCK });
-    cleanups.push(() => h.sim.close());
+    cleanup(() => h.sim.close());
     const p = await startPipeline(testConfig(h.sim, { REDIS_CLUSTER_NODES: cluster.nodes, PAGE_SIZE: '40' }));
-    cleanups.push(() => p.close());
+    cleanup(() => p.close());
     expect(p.queues.redis).toBeInstanceOf(Cluster);
     await upsertCycleScheduler(p.queues.cycles, p.config);
     await waitFor('every order to ship', () => h.store.countByStatus().shipped === 150, { timeoutMs: 60_000 });
@@ -53,28 +51,28 @@ describe('Redis beyond one plain node', () => {
 
   it('authenticates with the password in REDIS_URL', async () => {
     const server = await startRedisServer({ password: 'p@ss word' });
-    cleanups.push(() => server.destroy());
+    cleanup(() => server.destroy());
     const url = server.url.replace('redis://', `redis://:${encodeURIComponent('p@ss word')}@`);
     const redis = createRedis(loadConfig({ REDIS_URL: url }), 'fail-fast');
-    cleanups.push(async () => redis.disconnect());
+    cleanup(async () => redis.disconnect());
     expect(await redis.ping()).toBe('PONG');
     const anonymous = createRedis(loadConfig({ REDIS_URL: server.url }), 'fail-fast');
     anonymous.on('error', () => {});
-    cleanups.push(async () => anonymous.disconnect());
+    cleanup(async () => anonymous.disconnect());
     await expect(anonymous.ping()).rejects.toThrow(/NOAUTH/);
   });
 
   it('never logs the Redis password, whatever a worker process reports', async () => {
     const server = await startRedisServer({ password: 'hunter2-secret' });
-    cleanups.push(() => server.destroy());
+    cleanup(() => server.destroy());
     const h = await startSim({ orders: 0, stock: {} });
-    cleanups.push(() => h.sim.close());
+    cleanup(() => h.sim.close());
     const config = testConfig(h.sim, {
       REDIS_URL: server.url.replace('redis://', 'redis://:hunter2-secret@'),
       LOG_LEVEL: 'info',
     });
     const worker = spawnCli(['worker'], childEnv(config));
-    cleanups.push(async () => {
+    cleanup(async () => {
       if (worker.child.exitCode === null) worker.child.kill('SIGKILL');
       await worker.exited;
     });

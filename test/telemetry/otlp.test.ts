@@ -2,18 +2,16 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { freePort } from '../../src/redis-server.ts';
+import { cleanupAfterEach } from '../helpers/cleanup.ts';
 import { spawnCli } from '../helpers/cli.ts';
 import { childEnv, startSim, testConfig } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const PRELOAD = fileURLToPath(new URL('../../src/telemetry/preload.ts', import.meta.url));
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanup = cleanupAfterEach();
 
 interface OtlpSpan {
   name: string;
@@ -48,7 +46,7 @@ async function receiver(): Promise<{ url: string; received: Received }> {
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(async () => {
+  cleanup(async () => {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   });
@@ -59,7 +57,7 @@ describe('the telemetry preload in a real process', () => {
   it('instruments undici and ioredis, sends traces and metrics over OTLP/HTTP, and serves a Prometheus scrape', async () => {
     const otlp = await receiver();
     const h = await startSim({ orders: 3, stock: { oak: 100, maple: 100, birch: 100, elm: 100, pine: 100 } });
-    cleanups.push(() => h.sim.close());
+    cleanup(() => h.sim.close());
     const config = testConfig(h.sim, { INTERVAL_SECONDS: '60' });
     const metricsPort = await freePort();
     const proc = spawnCli(['start'], {
@@ -71,7 +69,7 @@ describe('the telemetry preload in a real process', () => {
       OTEL_METRIC_EXPORT_INTERVAL: '300',
       METRICS_PORT: String(metricsPort),
     });
-    cleanups.push(async () => {
+    cleanup(async () => {
       if (proc.child.exitCode === null) proc.child.kill('SIGKILL');
       await proc.exited;
     });

@@ -4,6 +4,7 @@ import { MetricReader } from '@opentelemetry/sdk-metrics';
 import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import winston from 'winston';
+import { cleanupAfterEach } from '../helpers/cleanup.ts';
 
 // The SDK starts before the application's modules are imported, as in the preload. (Vitest loads
 // CommonJS dependencies such as ioredis through require, which the SDK patches without the ESM
@@ -22,11 +23,8 @@ const { createLogger } = await import('../../src/logger.ts');
 const { startPipeline, startSim, testConfig } = await import('../helpers/pipeline.ts');
 const { waitFor } = await import('../helpers/wait.ts');
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  exporter.reset();
-});
+const cleanup = cleanupAfterEach();
+afterEach(() => exporter.reset());
 afterAll(() => shutdownTelemetry());
 
 const STOCK = { oak: 100, maple: 100, birch: 100, elm: 100, pine: 100 };
@@ -35,7 +33,7 @@ const parentId = (span: ReadableSpan) => span.parentSpanContext?.spanId;
 
 async function runCycles(count: number, orders: number, env: Record<string, string> = {}, lines: string[] = []) {
   const h = await startSim({ orders, stock: STOCK });
-  cleanups.push(() => h.sim.close());
+  cleanup(() => h.sim.close());
   const config = testConfig(h.sim, env);
   const capture = new winston.transports.Stream({
     stream: new Writable({
@@ -46,7 +44,7 @@ async function runCycles(count: number, orders: number, env: Record<string, stri
     }),
   });
   const p = await startPipeline(config, createLogger('info', {}, [capture]));
-  cleanups.push(() => p.close());
+  cleanup(() => p.close());
   for (let i = 0; i < count; i++) {
     const cycle = await p.queues.cycles.add(CYCLE_JOB, {});
     await waitFor('the cycle to complete', async () => (await p.queues.cycles.getJob(cycle.id as string))?.finishedOn);

@@ -1,14 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { FanOutCounts } from '../../src/jobs.ts';
 import { upsertCycleScheduler } from '../../src/scheduler.ts';
+import { cleanupAfterEach } from '../helpers/cleanup.ts';
 import { EXACT, invariants, startPipeline, startSim, testConfig } from '../helpers/pipeline.ts';
 import { startProxy } from '../helpers/proxy.ts';
 import { waitFor } from '../helpers/wait.ts';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanup = cleanupAfterEach();
 
 describe('backpressure', () => {
   it('adds only a probe of orders per cycle while the Stock API keeps failing, and resumes when it answers', async () => {
@@ -16,9 +14,9 @@ describe('backpressure', () => {
       orders: 60,
       stock: { oak: 10_000, maple: 10_000, birch: 10_000, elm: 10_000, pine: 10_000 },
     });
-    cleanups.push(() => h.sim.close());
+    cleanup(() => h.sim.close());
     const stocks = await startProxy(h.sim.stockUrl);
-    cleanups.push(() => stocks.close());
+    cleanup(() => stocks.close());
     await stocks.set('refuse');
     const p = await startPipeline(
       testConfig(h.sim, {
@@ -30,7 +28,7 @@ describe('backpressure', () => {
         BACKPRESSURE_PROBE_ORDERS: '5',
       }),
     );
-    cleanups.push(() => p.close());
+    cleanup(() => p.close());
     await upsertCycleScheduler(p.queues.cycles, p.config);
 
     const fanOuts = async () =>

@@ -1,18 +1,16 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CYCLE_JOB, PROCESS_ORDER_JOB, type ProcessOrderData } from '../../src/jobs.ts';
+import { cleanupAfterEach } from '../helpers/cleanup.ts';
 import { type RunningPipeline, startPipeline, startSim, testConfig } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/wait.ts';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanup = cleanupAfterEach();
 
 async function setup(orders: number) {
   const h = await startSim({ orders, stock: { oak: 1000, maple: 1000, birch: 1000, elm: 1000, pine: 1000 } });
-  cleanups.push(() => h.sim.close());
+  cleanup(() => h.sim.close());
   const p: RunningPipeline = await startPipeline(testConfig(h.sim));
-  cleanups.push(() => p.close());
+  cleanup(() => p.close());
   return { h, p };
 }
 

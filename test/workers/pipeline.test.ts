@@ -1,6 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CYCLE_JOB } from '../../src/jobs.ts';
 import { upsertCycleScheduler } from '../../src/scheduler.ts';
+import { cleanupAfterEach } from '../helpers/cleanup.ts';
 import {
   EXACT,
   invariants,
@@ -12,20 +13,17 @@ import {
 } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/wait.ts';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanup = cleanupAfterEach();
 
 async function harness(...args: Parameters<typeof startSim>): Promise<SimHarness> {
   const h = await startSim(...args);
-  cleanups.push(() => h.sim.close());
+  cleanup(() => h.sim.close());
   return h;
 }
 
 async function pipeline(...args: Parameters<typeof testConfig>): Promise<RunningPipeline> {
   const p = await startPipeline(testConfig(...args));
-  cleanups.push(() => p.close());
+  cleanup(() => p.close());
   return p;
 }
 
@@ -146,7 +144,7 @@ describe('cycles', () => {
     const h = await harness({ orders: 60, stock: {} }, { errorRate: 0, latencyMs: 20 });
     const config = testConfig(h.sim, { PAGE_SIZE: '5' });
     const replicas = [await startPipeline(config), await startPipeline(config)];
-    cleanups.push(async () => {
+    cleanup(async () => {
       for (const replica of replicas) await replica.close();
     });
     // No order worker runs, so each cycle's fan-out walks all 12 pages.

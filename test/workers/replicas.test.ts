@@ -1,22 +1,20 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CYCLE_JOB, orderJobId } from '../../src/jobs.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createQueues, type Queues } from '../../src/queues.ts';
 import { createRandom } from '../../src/random.ts';
 import { createUpstream } from '../../src/upstream.ts';
 import { createCycleProcessor } from '../../workers/cycle.ts';
+import { cleanupAfterEach } from '../helpers/cleanup.ts';
 import { type LongRunning, runCli, spawnCli } from '../helpers/cli.ts';
 import { childEnv, EXACT, invariants, startSim, testConfig } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/wait.ts';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanup = cleanupAfterEach();
 
 function queuesFor(config: ReturnType<typeof testConfig>): Queues {
   const queues = createQueues(config, 'blocking', createLogger('error'));
-  cleanups.push(async () => {
+  cleanup(async () => {
     await queues.cycles.obliterate({ force: true });
     await queues.orders.obliterate({ force: true });
     await queues.close();
@@ -25,7 +23,7 @@ function queuesFor(config: ReturnType<typeof testConfig>): Queues {
 }
 
 function track(proc: LongRunning): LongRunning {
-  cleanups.push(async () => {
+  cleanup(async () => {
     if (proc.child.exitCode === null) proc.child.kill('SIGKILL');
     await proc.exited;
   });
@@ -38,7 +36,7 @@ describe('replicas', () => {
       { orders: 300, stock: { oak: 400, maple: 10_000, birch: 10_000, elm: 10_000, pine: 10_000 } },
       { errorRate: 0, latencyMs: 5 },
     );
-    cleanups.push(() => h.sim.close());
+    cleanup(() => h.sim.close());
     const config = testConfig(h.sim, { WORKER_CONCURRENCY: '20', PAGE_SIZE: '50' });
     const queues = queuesFor(config);
     const env = childEnv(config);
@@ -60,7 +58,7 @@ describe('replicas', () => {
 
   it('keeps one schedule however often and from however many processes the scheduler runs', async () => {
     const h = await startSim({ orders: 0, stock: {} });
-    cleanups.push(() => h.sim.close());
+    cleanup(() => h.sim.close());
     const config = testConfig(h.sim, { INTERVAL_SECONDS: '5' });
     const queues = queuesFor(config);
     const env = childEnv(config);
@@ -78,11 +76,11 @@ describe('replicas', () => {
 
   it('overlapping cycles never enqueue an order twice', async () => {
     const h = await startSim({ orders: 200, stock: {} });
-    cleanups.push(() => h.sim.close());
+    cleanup(() => h.sim.close());
     const config = testConfig(h.sim, { PAGE_SIZE: '20' });
     const queues = queuesFor(config);
     const upstream = createUpstream(config);
-    cleanups.push(() => upstream.close());
+    cleanup(() => upstream.close());
     const process = createCycleProcessor({
       orderApi: upstream.orderApi,
       queues,

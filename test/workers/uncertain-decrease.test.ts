@@ -1,14 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { enqueueOrders } from '../../src/enqueue.ts';
 import { orderJobId } from '../../src/jobs.ts';
+import { cleanupAfterEach } from '../helpers/cleanup.ts';
 import { runCli } from '../helpers/cli.ts';
 import { childEnv, type SimHarness, startPipeline, startSim, testConfig } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/wait.ts';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanup = cleanupAfterEach();
 
 /** One order whose decrease takes effect but whose answer comes after the worker's timeout. */
 async function lostAnswer(keys: 'ignored' | 'honoured') {
@@ -16,11 +14,11 @@ async function lostAnswer(keys: 'ignored' | 'honoured') {
     { orders: 1, stock: { oak: 100, maple: 100, birch: 100, elm: 100, pine: 100 } },
     { errorRate: 0, decreaseAnswerDelayMs: 2500, honourIdempotencyKey: keys === 'honoured' },
   );
-  cleanups.push(() => h.sim.close());
+  cleanup(() => h.sim.close());
   const p = await startPipeline(
     testConfig(h.sim, { HTTP_TIMEOUT_MS: '150', RETRY_ATTEMPTS: '5', STOCK_IDEMPOTENCY_KEYS: keys }),
   );
-  cleanups.push(() => p.close());
+  cleanup(() => p.close());
   await enqueueOrders(p.queues, [1]);
   return { h, p };
 }
