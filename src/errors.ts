@@ -23,15 +23,23 @@ export class UpstreamError extends Error {
    * sent): whether it took effect is unknown. False for answered requests and refused connections.
    */
   readonly unanswered: boolean;
+  /** The request that failed, when known. */
+  readonly endpoint: Endpoint | undefined;
   constructor(
     kind: FailureKind,
     message: string,
-    options: { statusCode?: number; cause?: unknown; unanswered?: boolean } = {},
+    options: { statusCode?: number; cause?: unknown; unanswered?: boolean; endpoint?: Endpoint } = {},
   ) {
     super(message, { cause: options.cause });
     this.kind = kind;
     this.statusCode = options.statusCode;
     this.unanswered = options.unanswered ?? false;
+    this.endpoint = options.endpoint;
+  }
+
+  /** A stock decrease that got no answer: stock may or may not have been taken. */
+  get mayHaveDecreased(): boolean {
+    return this.endpoint === 'decrease-stock' && this.unanswered;
   }
   get retryable(): boolean {
     return this.kind === 'transient';

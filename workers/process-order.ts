@@ -116,7 +116,8 @@ async function attemptOrder(
       count('retry');
       throw error;
     }
-    if (job.data.decided === undefined && !job.data.decreaseSent) {
+    const stockMayBeTaken = job.data.decreaseSent || (error instanceof UpstreamError && error.mayHaveDecreased);
+    if (job.data.decided === undefined && !stockMayBeTaken) {
       if (span) recordFailure(span, error);
       const result = await blockExhausted(job, data.orderId, deps.orderApi, error, log);
       span?.setAttribute('order.outcome', result.outcome);
@@ -181,19 +182,18 @@ async function decreaseOnce(
   order: Order,
   deps: ProcessOrderDeps,
 ): Promise<Outcome> {
-  if (data.decreaseSent && !deps.idempotencyKeysHonoured)
-    throw uncertain(order.id, 'an earlier attempt stopped mid-call');
-  if (!data.decreaseSent) await job.updateData({ ...data, decreaseSent: true });
+  // With keys honoured, sending again is safe, and the mark (a Redis round trip per order) is not needed.
+  const marked = !deps.idempotencyKeysHonoured;
+  if (marked && data.decreaseSent) throw uncertain(order.id, 'an earlier attempt stopped mid-call');
+  if (marked) await job.updateData({ ...data, decreaseSent: true });
   const decrease = () => decreaseStock(deps.stockApi, order);
   try {
     return await (deps.stockLock ? deps.stockLock.run(order.woodType, decrease) : decrease());
   } catch (error) {
-    if (error instanceof UpstreamError && error.unanswered) {
-      if (!deps.idempotencyKeysHonoured) throw uncertain(order.id, error.message);
-    } else {
-      // The Stock API answered (or was never reached): nothing was taken, a retry may send it again.
-      await job.updateData({ ...data, decreaseSent: false });
-    }
+    if (!marked) throw error;
+    if (error instanceof UpstreamError && error.mayHaveDecreased) throw uncertain(order.id, error.message);
+    // The Stock API answered (or was never reached): nothing was taken, a retry may send it again.
+    await job.updateData({ ...data, decreaseSent: false });
     throw error;
   }
 }

@@ -67,6 +67,7 @@ export class JsonHttpClient {
       throw new UpstreamError(kind, `${what} failed: ${(error as Error).message}${code ? ` (${code})` : ''}`, {
         cause: error,
         unanswered: mayHaveBeenSent(error),
+        ...(req.endpoint ? { endpoint: req.endpoint } : {}),
       });
     }
     const body = parseJson(text);
