@@ -126,10 +126,14 @@ describe('upstream bodies that break the contract', () => {
       res.write('{"id": 1,');
     });
     await enqueueOrders(p.queues, [1]);
-    await waitFor('the order to be blocked', () => h.store.orders.get(1)?.order_status === 'blocked');
-    const job = await p.queues.orders.getJob(orderJobId(1));
-    expect(job?.returnvalue).toEqual({ orderId: 1, outcome: 'blocked', status: 'blocked', exhausted: true });
-    expect(job?.attemptsMade).toBe(2);
+    // The status is written before the job completes: wait for the job, not the order.
+    const job = await waitFor('the job to complete', async () => {
+      const found = await p.queues.orders.getJob(orderJobId(1));
+      return found?.finishedOn ? found : undefined;
+    });
+    expect(h.store.orders.get(1)?.order_status).toBe('blocked');
+    expect(job.returnvalue).toEqual({ orderId: 1, outcome: 'blocked', status: 'blocked', exhausted: true });
+    expect(job.attemptsMade).toBe(2);
     expect(h.store.decreasesByKey.size).toBe(0);
   });
 });

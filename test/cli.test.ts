@@ -125,7 +125,10 @@ describe('ordermanagement replay', () => {
   it('says an order that is no longer registered has nothing to do', async () => {
     await setup();
     await enqueueOrders(p.queues, [5]);
-    await waitFor('order 5 to ship', () => h.store.orders.get(5)?.order_status === 'shipped');
+    await waitFor('order 5 to ship and its job to complete', async () => {
+      const job = await p.queues.orders.getJob(orderJobId(5));
+      return h.store.orders.get(5)?.order_status === 'shipped' && job?.finishedOn !== undefined;
+    });
     const result = await runCli(['replay', '5'], childEnv(p.config));
     expect(result).toMatchObject({ code: 0, stdout: 'order 5: status is shipped, not registered; nothing to do\n' });
   });
