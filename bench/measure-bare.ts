@@ -1,0 +1,91 @@
+import { fileURLToPath } from 'node:url';
+import { Queue } from 'bullmq';
+import type { WoodType } from '../src/domain/order.ts';
+import { defaultJobOptions } from '../src/queues.ts';
+import { BARE_JOB, BARE_QUEUE, type BareJobData, GO_LINE, READY_LINE } from './bare-job.ts';
+import { spawnNode } from './child.ts';
+import { withCleanup } from './cleanup.ts';
+import { benchConfig, workerEnv } from './config.ts';
+import type { BenchContext } from './context.ts';
+import { waitDrained } from './drain.ts';
+import { maxLiveMb, traceMajorGcs } from './gc-trace.ts';
+import { processMemoryMb } from './proc-memory.ts';
+import { commandCalls, flushRedis, resetCommandStats } from './redis-admin.ts';
+import { benchRedis } from './redis-client.ts';
+import { startBenchSim } from './sim.ts';
+import { perOrder, type ThroughputRun } from './throughput-run.ts';
+import { workerProcessOptions } from './worker-process.ts';
+
+const BARE_WORKER = fileURLToPath(new URL('./bare-worker.ts', import.meta.url));
+const ADD_BATCH = 1000;
+
+export interface BareSetup {
+  readonly orders: number;
+  readonly latencyMs: number;
+  readonly concurrency: number;
+  readonly processes: number;
+}
+
+/**
+ * The bare ceiling: worker processes connected first (untimed); then the clock starts, the workers
+ * are told to go and this process adds one job per order in batches, as a producer would; the clock
+ * stops when no order is registered. Adding is timed because ordermanagement's fan-out is timed too:
+ * the ratio then shows what ordermanagement costs beyond what any BullMQ pipeline must pay.
+ */
+export function measureBare(ctx: BenchContext, setup: BareSetup): Promise<ThroughputRun> {
+  return withCleanup(async (cleanup) => {
+    cleanup.add('flush redis', () => flushRedis(ctx.admin));
+    const { store, sim } = await startBenchSim(cleanup, {
+      orders: setup.orders,
+      latencyMs: setup.latencyMs,
+      seed: ctx.settings.seed,
+    });
+    const config = benchConfig(ctx, sim, { WORKER_CONCURRENCY: String(setup.concurrency) });
+    const connection = benchRedis(config.redisUrl, 'blocking');
+    cleanup.add('bare queue connection', () => connection.disconnect());
+    const queue = new Queue<BareJobData>(BARE_QUEUE, {
+      connection,
+      prefix: config.queuePrefix,
+      defaultJobOptions: defaultJobOptions(config),
+    });
+    cleanup.add('bare queue', () => queue.close());
+    const jobs = [...store.orders.values()].map((order) => ({
+      name: BARE_JOB,
+      data: { orderId: order.id, woodType: order.wood_type as WoodType, quantity: order.quantity },
+    }));
+    await queue.waitUntilReady();
+
+    const workers = Array.from({ length: setup.processes }, (_, i) => {
+      const { nodeFlags, logDir } = workerProcessOptions(ctx.settings, 'bare');
+      const child = spawnNode(`bare worker ${i + 1}`, [...nodeFlags, BARE_WORKER], workerEnv(config), logDir);
+      cleanup.add(`bare worker ${i + 1}`, () => child.stop());
+      return child;
+    });
+    await Promise.all(workers.map((w) => w.waitForLine((line) => line === READY_LINE, 30_000)));
+    const gcTraces = workers.map(traceMajorGcs);
+    await resetCommandStats(ctx.admin);
+    const started = performance.now();
+    for (const worker of workers) worker.send(GO_LINE);
+    let addFailed: unknown;
+    const adding = (async () => {
+      for (let i = 0; i < jobs.length; i += ADD_BATCH) await queue.addBulk(jobs.slice(i, i + ADD_BATCH));
+    })().catch((error: unknown) => {
+      addFailed = error;
+    });
+    await waitDrained(store, setup.orders, ctx.progress, () => {
+      if (addFailed !== undefined) throw addFailed;
+      for (const worker of workers) worker.assertAlive();
+    });
+    await adding;
+    const seconds = (performance.now() - started) / 1000;
+    const calls = await commandCalls(ctx.admin);
+    return {
+      orders: setup.orders,
+      seconds,
+      ordersPerSecond: setup.orders / seconds,
+      workerPeakRssMb: workers.map((w) => processMemoryMb(w.pid, 'VmHWM')),
+      workerLiveHeapMb: gcTraces.map((trace) => maxLiveMb(trace.stop())),
+      redisCallsPerOrder: perOrder(calls, setup.orders),
+    };
+  });
+}

@@ -1,0 +1,67 @@
+import { createQueues } from '../src/queues.ts';
+import { upsertCycleScheduler } from '../src/scheduler.ts';
+import { withCleanup } from './cleanup.ts';
+import { benchConfig } from './config.ts';
+import type { BenchContext } from './context.ts';
+import { cycleFanOuts } from './cycle-log.ts';
+import { waitDrained } from './drain.ts';
+import { maxLiveMb, traceMajorGcs } from './gc-trace.ts';
+import { assertAllAlive, startOmWorkers } from './om-workers.ts';
+import { processMemoryMb } from './proc-memory.ts';
+import { commandCalls, flushRedis, resetCommandStats } from './redis-admin.ts';
+import { startBenchSim } from './sim.ts';
+import { perOrder, type ThroughputRun } from './throughput-run.ts';
+import { workerProcessOptions } from './worker-process.ts';
+
+export interface OmSetup {
+  readonly orders: number;
+  readonly latencyMs: number;
+  readonly concurrency: number;
+  readonly processes: number;
+  /** Load the telemetry preload in the workers. */
+  readonly preload?: boolean;
+  /** Worker variables on top of the bench's: the OTLP endpoint, a setting under comparison. */
+  readonly env?: Record<string, string>;
+}
+
+/**
+ * ordermanagement end to end: worker processes started and connected first (untimed), then the clock
+ * starts as the cycle schedule is registered, and stops when the simulator has no registered order.
+ */
+export function measureOm(ctx: BenchContext, setup: OmSetup): Promise<ThroughputRun> {
+  return withCleanup(async (cleanup) => {
+    cleanup.add('flush redis', () => flushRedis(ctx.admin));
+    const { store, sim } = await startBenchSim(cleanup, {
+      orders: setup.orders,
+      latencyMs: setup.latencyMs,
+      seed: ctx.settings.seed,
+    });
+    const config = benchConfig(ctx, sim, { WORKER_CONCURRENCY: String(setup.concurrency), ...setup.env });
+    const queues = createQueues(config, 'blocking', ctx.logger);
+    cleanup.add('queues', () => queues.close());
+    const workers = await startOmWorkers(cleanup, config, queues, {
+      count: setup.processes,
+      preload: setup.preload ?? false,
+      env: { ...ctx.settings.workerEnv, ...setup.env },
+      ...workerProcessOptions(ctx.settings, 'om'),
+    });
+    const gcTraces = workers.map(traceMajorGcs);
+    await resetCommandStats(ctx.admin);
+    const started = performance.now();
+    const startedEpochMs = Date.now();
+    await upsertCycleScheduler(queues.cycles, config);
+    await waitDrained(store, setup.orders, ctx.progress, () => assertAllAlive(workers));
+    const seconds = (performance.now() - started) / 1000;
+    const calls = await commandCalls(ctx.admin);
+    const cycles = (await cycleFanOuts(queues, startedEpochMs)).filter((c) => c.enqueued > 0);
+    return {
+      orders: setup.orders,
+      seconds,
+      ordersPerSecond: setup.orders / seconds,
+      workerPeakRssMb: workers.map((w) => processMemoryMb(w.pid, 'VmHWM')),
+      workerLiveHeapMb: gcTraces.map((trace) => maxLiveMb(trace.stop())),
+      redisCallsPerOrder: perOrder(calls, setup.orders),
+      cycles,
+    };
+  });
+}

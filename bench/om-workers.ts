@@ -1,0 +1,57 @@
+import { fileURLToPath } from 'node:url';
+import type { Config } from '../src/config.ts';
+import type { Queues } from '../src/queues.ts';
+import type { BenchChild } from './child.ts';
+import { spawnNode } from './child.ts';
+import type { Cleanup } from './cleanup.ts';
+import { workerEnv } from './config.ts';
+import { waitUntil } from './wait.ts';
+
+const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
+const PRELOAD = fileURLToPath(new URL('../src/telemetry/preload.ts', import.meta.url));
+
+export interface OmWorkerOptions {
+  readonly count: number;
+  /** Load the telemetry preload (`node --import`), as the production entry point does. */
+  readonly preload?: boolean;
+  /** Variables on top of the run's configuration: the OTLP endpoint, a setting under comparison. */
+  readonly env?: Record<string, string>;
+  /** Node flags before the script (a CPU profile, a heap limit): see worker-process.ts. */
+  readonly nodeFlags?: readonly string[];
+  /** Keep each process's full output in this directory. */
+  readonly logDir?: string;
+}
+
+/**
+ * Real `ordermanagement worker` processes, as they run in production, from the TypeScript sources.
+ * Resolves once every process has both its workers connected, so start-up is not timed.
+ */
+export async function startOmWorkers(
+  cleanup: Cleanup,
+  config: Config,
+  queues: Pick<Queues, 'cycles' | 'orders'>,
+  options: OmWorkerOptions,
+): Promise<BenchChild[]> {
+  const args = [...(options.nodeFlags ?? [])];
+  if (options.preload) args.push('--import', PRELOAD);
+  args.push(CLI, 'worker');
+  const env = workerEnv(config, options.env ?? {});
+  const children: BenchChild[] = [];
+  for (let i = 0; i < options.count; i++) {
+    const child = spawnNode(`worker ${i + 1}`, args, env, options.logDir);
+    children.push(child);
+    cleanup.add(`worker ${i + 1}`, () => child.stop());
+  }
+  await waitUntil(
+    'the workers to connect',
+    async () =>
+      (await queues.orders.getWorkersCount()) >= options.count &&
+      (await queues.cycles.getWorkersCount()) >= options.count,
+    { timeoutMs: 30_000, intervalMs: 50, onPoll: () => assertAllAlive(children) },
+  );
+  return children;
+}
+
+export function assertAllAlive(children: readonly BenchChild[]): void {
+  for (const child of children) child.assertAlive();
+}

@@ -1,0 +1,132 @@
+/**
+ * `npm run bench`: ordermanagement against a serial baseline and a bare BullMQ ceiling, on a private
+ * Redis and the project's simulator, with real worker processes. Prints the results on stdout, a
+ * progress bar on stderr, and writes bench-results/results.json and bench-results/chart.svg.
+ * Settings: BENCH_QUICK=1, BENCH_RUNS, BENCH_ORDERS, BENCH_FANOUT, BENCH_SCENARIOS... (bench/settings.ts).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import winston from 'winston';
+import { createLogger } from '../src/logger.ts';
+import { hasRedisServer, startRedisServer } from '../src/redis-server.ts';
+import { renderChart } from './chart.ts';
+import { runPendingCleanups } from './cleanup.ts';
+import type { BenchContext } from './context.ts';
+import { describeEnvironment } from './environment.ts';
+import { watchNeighbours } from './neighbours.ts';
+import { Progress } from './progress.ts';
+import { benchRedis } from './redis-client.ts';
+import { renderReport } from './report.ts';
+import { fanOutWeight, runFanOut } from './scenarios/fanout.ts';
+import { latencyWeight, runLatency } from './scenarios/latency.ts';
+import { runStockLock, stockLockWeight } from './scenarios/stock-lock.ts';
+import { runTelemetry, telemetryWeight } from './scenarios/telemetry.ts';
+import { runThroughput, throughputWeight } from './scenarios/throughput.ts';
+import { type BenchSettings, readSettings } from './settings.ts';
+import { type Results, summarizeResults } from './summaries.ts';
+import { checkTargets } from './targets.ts';
+
+async function main(): Promise<number> {
+  const settings = readSettings();
+  if (!hasRedisServer()) {
+    process.stderr.write('bench: needs redis-server on the PATH (it starts a private one on a free port)\n');
+    return 1;
+  }
+  const startedAt = new Date();
+  const started = performance.now();
+  const neighbours = watchNeighbours();
+  const redis = await startRedisServer();
+  const admin = benchRedis(redis.url, 'admin');
+  // The bench's own Redis errors go to stderr: stdout carries only the report.
+  const logger = createLogger('error', { role: 'bench' }, [
+    new winston.transports.Console({ stderrLevels: ['error'] }),
+  ]);
+  let interrupted = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    process.stderr.write(`\nbench: ${signal}: stopping workers, simulator and Redis\n`);
+    void runPendingCleanups()
+      .finally(() => {
+        admin.disconnect();
+        return redis.destroy();
+      })
+      .finally(() => process.exit(130));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  try {
+    const environment = await describeEnvironment(admin);
+    const { scenarios } = settings;
+    const weights: [string, (s: BenchSettings) => number][] = [
+      ['throughput', throughputWeight],
+      ['lock', stockLockWeight],
+      ['fanout', fanOutWeight],
+      ['latency', latencyWeight],
+      ['telemetry', telemetryWeight],
+    ];
+    const plan = new Progress(weights.reduce((sum, [name, w]) => sum + (scenarios.has(name) ? w(settings) : 0), 0));
+    const run: BenchContext = { settings, redis, admin, progress: plan, logger, neighbours };
+
+    const results: Results = {};
+    if (scenarios.has('throughput')) results.throughput = await runThroughput(run);
+    if (scenarios.has('lock')) results.stockLock = await runStockLock(run);
+    if (scenarios.has('fanout')) results.fanOut = await runFanOut(run);
+    if (scenarios.has('latency')) results.latency = await runLatency(run);
+    const best0 = summarizeResults(results).best.find((b) => b.latencyMs === 0);
+    const telemetryShape = {
+      concurrency: best0?.concurrency ?? Math.max(...settings.concurrencies),
+      processes: best0?.processes ?? 1,
+    };
+    if (scenarios.has('telemetry')) results.telemetry = await runTelemetry(run, telemetryShape);
+    plan.finish();
+
+    const summaries = summarizeResults(results);
+    const targets = checkTargets(summaries);
+    const seconds = (performance.now() - started) / 1000;
+    const shapeText = `c${telemetryShape.concurrency} ×${telemetryShape.processes}${best0 ? ' (best shape at 0 ms)' : ''}`;
+    const seen = neighbours.stop();
+    const report = renderReport({ settings, environment, summaries, targets, neighbours: seen, seconds }, shapeText);
+    process.stdout.write(`\n${report}`);
+
+    mkdirSync(settings.outDir, { recursive: true });
+    const { serialOrders, scenarios: names, ...plain } = settings;
+    const json = {
+      startedAt: startedAt.toISOString(),
+      seconds,
+      environment,
+      settings: {
+        ...plain,
+        scenarios: [...names],
+        serialOrders: Object.fromEntries(settings.latencies.map((l) => [l, serialOrders(l)])),
+      },
+      neighbours: seen,
+      targets,
+      summaries,
+      results,
+    };
+    const jsonPath = join(settings.outDir, 'results.json');
+    const chartPath = join(settings.outDir, 'chart.svg');
+    writeFileSync(jsonPath, `${JSON.stringify(json, null, 2)}\n`);
+    writeFileSync(
+      chartPath,
+      renderChart(summaries, `ordermanagement bench, ${environment.commit}, ${startedAt.toISOString()}`),
+    );
+    process.stdout.write(`\nWrote ${jsonPath} and ${chartPath}\n`);
+    return 0;
+  } finally {
+    admin.disconnect();
+    await redis.destroy();
+  }
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,70 @@
+import type { BenchContext } from '../context.ts';
+import { estimate } from '../estimates.ts';
+import { measureOm } from '../measure-om.ts';
+import { attempt, type Outcome } from '../outcome.ts';
+import type { BenchSettings } from '../settings.ts';
+import type { ThroughputRun } from '../throughput-run.ts';
+
+export interface StockLockPoint {
+  readonly latencyMs: number;
+  readonly concurrency: number;
+  readonly processes: number;
+  readonly orders: number;
+  /** SERIALIZE_STOCK_DECREASES=true, the shipped default. */
+  readonly lockOn: Outcome<ThroughputRun>[];
+  readonly lockOff: Outcome<ThroughputRun>[];
+}
+
+export interface StockLockResult {
+  readonly points: StockLockPoint[];
+}
+
+export function stockLockWeight(settings: BenchSettings): number {
+  const { latencies, lockOrders, runs } = settings;
+  // With the lock, five wood types allow five decreases at a time: about a third of the rate.
+  return runs * latencies.reduce((sum, l) => sum + 2 * estimate.startup + 4 * estimate.drain(lockOrders, l), 0);
+}
+
+/**
+ * The per-wood-type stock lock (SERIALIZE_STOCK_DECREASES, on by default) against the same run
+ * without it, back to back, at the default worker shape (first concurrency, one process).
+ */
+export async function runStockLock(ctx: BenchContext): Promise<StockLockResult> {
+  const { latencies, lockOrders, runs, concurrencies } = ctx.settings;
+  const concurrency = concurrencies[0] ?? 100;
+  const points: StockLockPoint[] = latencies.map((latencyMs) => ({
+    latencyMs,
+    concurrency,
+    processes: 1,
+    orders: lockOrders,
+    lockOn: [],
+    lockOff: [],
+  }));
+  for (let run = 0; run < runs; run++) {
+    const tag = `run ${run + 1}/${runs}`;
+    for (const point of points) {
+      const base = { orders: lockOrders, latencyMs: point.latencyMs, concurrency, processes: 1 };
+      const name = `${point.latencyMs} ms · c${concurrency} ×1`;
+      const on = async () => {
+        ctx.progress.step(
+          `stock lock ${tag} · ${name} · lock on`,
+          estimate.startup + 3 * estimate.drain(lockOrders, point.latencyMs),
+        );
+        point.lockOn.push(
+          await attempt(ctx.neighbours, `lock on ${name} ${tag}`, () =>
+            measureOm(ctx, { ...base, env: { SERIALIZE_STOCK_DECREASES: 'true' } }),
+          ),
+        );
+      };
+      const off = async () => {
+        ctx.progress.step(
+          `stock lock ${tag} · ${name} · lock off`,
+          estimate.startup + estimate.drain(lockOrders, point.latencyMs),
+        );
+        point.lockOff.push(await attempt(ctx.neighbours, `lock off ${name} ${tag}`, () => measureOm(ctx, base)));
+      };
+      for (const step of run % 2 === 0 ? [on, off] : [off, on]) await step();
+    }
+  }
+  return { points };
+}

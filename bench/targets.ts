@@ -1,0 +1,65 @@
+import type { Summaries } from './summaries.ts';
+
+export interface TargetCheck {
+  readonly target: string;
+  /** What was measured, in words, with the figure the verdict rests on. */
+  readonly measured: string;
+  /** undefined: not measured in this run (scenario skipped or every run failed). */
+  readonly pass: boolean | undefined;
+}
+
+const fixed = (n: number, digits: number) => n.toFixed(digits);
+
+/**
+ * The issue's targets for this 2-core machine, judged on medians. Throughput targets are judged on the
+ * worker shape with the best median rate at that latency: the shape an operator would deploy.
+ */
+export function checkTargets(s: Summaries): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  for (const latencyMs of [0, 20]) {
+    const best = s.best.find((b) => b.latencyMs === latencyMs);
+    const ratio = best?.omOverBare?.median;
+    checks.push({
+      target: `throughput ≥ 0.7 × bare ceiling at ${latencyMs} ms`,
+      measured:
+        ratio === undefined || best === undefined
+          ? 'not measured'
+          : `${fixed(ratio, 3)}× (best shape c${best.concurrency} ×${best.processes})`,
+      pass: ratio === undefined ? undefined : ratio >= 0.7,
+    });
+  }
+  const best20 = s.best.find((b) => b.latencyMs === 20);
+  const serialRatio = best20?.omOverSerial?.median;
+  checks.push({
+    target: 'throughput ≥ 150 × serial at 20 ms',
+    measured:
+      serialRatio === undefined || best20 === undefined
+        ? 'not measured'
+        : `${fixed(serialRatio, 0)}× (c${best20.concurrency} ×${best20.processes} vs serial subset)`,
+    pass: serialRatio === undefined ? undefined : serialRatio >= 150,
+  });
+  const fan = s.fanOut;
+  const fanSeconds = fan?.seconds?.median;
+  checks.push({
+    target: `${fan?.orders ?? 100_000} fan-out ≤ 10 s with flat memory`,
+    measured:
+      fan === undefined || fanSeconds === undefined
+        ? 'not measured'
+        : `${fixed(fanSeconds, 1)} s, memory ${fan.allFlat ? 'flat' : 'NOT flat'} (on ${fan.judgedOn.join(' / ')}: ` +
+          `2nd half − 1st half ${fixed((fan.liveGrowthMb ?? fan.rssGrowthMb)?.median ?? Number.NaN, 0)} MB)`,
+    pass: fan === undefined || fanSeconds === undefined ? undefined : fanSeconds <= 10 && fan.allFlat,
+  });
+  const rss500 = s.workerRss.find((w) => w.concurrency === 500)?.peakMb?.median;
+  checks.push({
+    target: 'worker RSS ≤ 256 MB at concurrency 500',
+    measured: rss500 === undefined ? 'not measured' : `${fixed(rss500, 0)} MB peak (VmHWM)`,
+    pass: rss500 === undefined ? undefined : rss500 <= 256,
+  });
+  const cost = s.telemetry?.cost?.median;
+  checks.push({
+    target: 'telemetry cost ≤ 15 %',
+    measured: cost === undefined ? 'not measured' : `${fixed(cost * 100, 1)} % fewer orders/s`,
+    pass: cost === undefined ? undefined : cost <= 0.15,
+  });
+  return checks;
+}
