@@ -1,6 +1,8 @@
 import { isSpanContextValid, trace } from '@opentelemetry/api';
+import { OpenTelemetryTransportV3 } from '@opentelemetry/winston-transport';
 import winston from 'winston';
 import { redactUrl } from './redact.ts';
+import { logsExported } from './telemetry/log-export.ts';
 
 export type Logger = winston.Logger;
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
@@ -32,6 +34,11 @@ const traceContext = winston.format((info) => {
   return info;
 });
 
+/** Stdout, and OTLP when the telemetry preload exports logs (OTEL_EXPORTER_OTLP_ENDPOINT set). */
+function defaultTransports(): winston.transport[] {
+  return [new winston.transports.Console(), ...(logsExported() ? [new OpenTelemetryTransportV3()] : [])];
+}
+
 /**
  * JSON lines on stdout. Scope a logger with `logger.child({ queue, jobId, orderId })`
  * so every line of a job carries its ids.
@@ -39,7 +46,7 @@ const traceContext = winston.format((info) => {
 export function createLogger(
   level: LogLevel,
   defaultMeta: Record<string, unknown> = {},
-  transports: winston.transport[] = [new winston.transports.Console()],
+  transports: winston.transport[] = defaultTransports(),
 ): Logger {
   return winston.createLogger({
     level,

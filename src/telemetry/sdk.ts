@@ -1,11 +1,16 @@
+import { logs } from '@opentelemetry/api';
+import { type LoggerProvider as BridgedLoggerProvider, logs as bridgedLogs } from '@opentelemetry/api-logs';
+import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
+import { BatchLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { type IMetricReader, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor, NoopSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import { setLogExport } from './log-export.ts';
 import { redisStatement } from './redis-statement.ts';
 
 export interface TelemetryOptions {
@@ -51,6 +56,8 @@ export function startTelemetry(options: TelemetryOptions = {}): void {
         ]
       : []),
   ];
+  const logsEndpoint = env('OTEL_EXPORTER_OTLP_LOGS_ENDPOINT') ?? env('OTEL_EXPORTER_OTLP_ENDPOINT');
+  const exportLogs = logsEndpoint !== undefined && env('OTEL_LOGS_EXPORTER') !== 'none';
   if (options.metricsPort) {
     metricReaders.push(new PrometheusExporter({ host: options.metricsHost ?? '127.0.0.1', port: options.metricsPort }));
   }
@@ -58,13 +65,20 @@ export function startTelemetry(options: TelemetryOptions = {}): void {
     serviceName: env('OTEL_SERVICE_NAME') ?? options.serviceName ?? 'ordermanagement',
     spanProcessors,
     metricReaders,
-    logRecordProcessors: [],
+    logRecordProcessors: exportLogs ? [new BatchLogRecordProcessor({ exporter: new OTLPLogExporter() })] : [],
     instrumentations: [
       new UndiciInstrumentation(),
       new IORedisInstrumentation({ dbStatementSerializer: redisStatement }),
     ],
   });
   sdk.start();
+  if (exportLogs) {
+    // @opentelemetry/winston-transport reads the logs API global of @opentelemetry/api-logs, while the
+    // SDK registers its provider on @opentelemetry/api's: hand the same provider to both. The two
+    // packages declare the same interface separately, hence the cast.
+    bridgedLogs.setGlobalLoggerProvider(logs.getLoggerProvider() as unknown as BridgedLoggerProvider);
+  }
+  setLogExport(exportLogs);
 }
 
 /** Flushes and stops the SDK: called on shutdown so the last spans and metrics are not lost. */

@@ -19,13 +19,14 @@ interface OtlpSpan {
 }
 interface Received {
   spans: { scope: string; span: OtlpSpan }[];
+  logs: { body: string; traceId: string }[];
   services: Set<string>;
   metricNames: Set<string>;
 }
 
 /** A local OTLP/HTTP (JSON) receiver: what an OpenTelemetry Collector would be sent. */
 async function receiver(): Promise<{ url: string; received: Received }> {
-  const received: Received = { spans: [], services: new Set(), metricNames: new Set() };
+  const received: Received = { spans: [], logs: [], services: new Set(), metricNames: new Set() };
   const server = createServer((req, res) => {
     let body = '';
     req.on('data', (chunk: Buffer) => {
@@ -33,6 +34,13 @@ async function receiver(): Promise<{ url: string; received: Received }> {
     });
     req.on('end', () => {
       const payload = JSON.parse(body);
+      for (const rl of payload.resourceLogs ?? []) {
+        for (const sl of rl.scopeLogs ?? []) {
+          for (const record of sl.logRecords ?? []) {
+            received.logs.push({ body: record.body?.stringValue ?? '', traceId: record.traceId ?? '' });
+          }
+        }
+      }
       for (const rs of payload.resourceSpans ?? payload.resourceMetrics ?? []) {
         const service = rs.resource?.attributes?.find((a: { key: string }) => a.key === 'service.name');
         if (service) received.services.add(service.value.stringValue);
@@ -54,7 +62,7 @@ async function receiver(): Promise<{ url: string; received: Received }> {
 }
 
 describe('the telemetry preload in a real process', () => {
-  it('instruments undici and ioredis, sends traces and metrics over OTLP/HTTP, and serves a Prometheus scrape', async () => {
+  it('instruments undici and ioredis, sends traces, metrics and logs over OTLP/HTTP, and serves a Prometheus scrape', async () => {
     const otlp = await receiver();
     const h = await startSim({ orders: 3, stock: { oak: 100, maple: 100, birch: 100, elm: 100, pine: 100 } });
     cleanup(() => h.sim.close());
@@ -67,6 +75,8 @@ describe('the telemetry preload in a real process', () => {
       OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
       OTEL_BSP_SCHEDULE_DELAY: '100',
       OTEL_METRIC_EXPORT_INTERVAL: '300',
+      OTEL_BLRP_SCHEDULE_DELAY: '100',
+      LOG_LEVEL: 'info',
       METRICS_PORT: String(metricsPort),
     });
     cleanup(async () => {
@@ -92,6 +102,15 @@ describe('the telemetry preload in a real process', () => {
     expect(text).toMatch(/^ordermanagement_orders_processed_total\{[^}]*outcome="shipped"[^}]*\} 3$/m);
     expect(text).toMatch(/^ordermanagement_queue_depth\{[^}]*queue="orders"[^}]*state="failed"[^}]*\} 0$/m);
     await waitFor('OTLP metrics', () => otlp.received.metricNames.has('ordermanagement.orders.processed'));
+    // Log lines travel over OTLP too, each inside a span carrying its trace id.
+    const orderTraces = new Set(
+      otlp.received.spans.filter((s) => s.span.name === 'process orders').map((s) => s.span.traceId),
+    );
+    const statusLogs = await waitFor('three status logs over OTLP', () => {
+      const found = otlp.received.logs.filter((log) => log.body === 'order status set');
+      return found.length === 3 ? found : undefined;
+    });
+    expect(statusLogs.every((log) => orderTraces.has(log.traceId))).toBe(true);
 
     proc.child.kill('SIGTERM');
     expect(await proc.exited).toBe(0);
