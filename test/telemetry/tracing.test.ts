@@ -18,7 +18,9 @@ const processor = new SimpleSpanProcessor({ exporter });
 const reader = new TestReader();
 const { startTelemetry, shutdownTelemetry } = await import('../../src/telemetry/sdk.ts');
 startTelemetry({ spanProcessors: [processor], metricReaders: [reader] });
-const { CYCLE_JOB } = await import('../../src/jobs.ts');
+const { CYCLE_JOB, orderJobId } = await import('../../src/jobs.ts');
+const { replayOrder } = await import('../../src/replay.ts');
+const { createUpstream } = await import('../../src/upstream.ts');
 const { createLogger } = await import('../../src/logger.ts');
 const { startPipeline, startSim, testConfig } = await import('../helpers/pipeline.ts');
 const { waitFor } = await import('../helpers/wait.ts');
@@ -124,6 +126,38 @@ describe('one trace per cycle', () => {
       expect(order.spanContext().traceId).not.toBe(send?.spanContext().traceId);
       expect(order.links.map((l) => l.context.spanId)).toEqual([send?.spanContext().spanId]);
     }
+  });
+});
+
+describe('replays', () => {
+  it('start their own trace, linked to the trace of the job they replace', async () => {
+    const h = await startSim({ orders: 1, stock: STOCK }, { errorRate: 0, statusUpdateErrorRate: 1 });
+    cleanup(() => h.sim.close());
+    const p = await startPipeline(testConfig(h.sim, { RETRY_ATTEMPTS: '1' }));
+    cleanup(() => p.close());
+    const cycle = await p.queues.cycles.add(CYCLE_JOB, {});
+    await waitFor('the cycle to complete', async () => (await p.queues.cycles.getJob(cycle.id as string))?.finishedOn);
+    await processor.forceFlush();
+    const original = exporter.getFinishedSpans().find((s) => s.name === 'process orders');
+    expect(original?.status.code).toBe(SpanStatusCode.ERROR);
+
+    h.options.statusUpdateErrorRate = 0;
+    const upstream = createUpstream(p.config);
+    cleanup(() => upstream.close());
+    expect((await replayOrder({ orderApi: upstream.orderApi, queues: p.queues }, '1')).result).toBe('retried');
+    await waitFor('the replayed job to complete', async () => {
+      const job = await p.queues.orders.getJob(orderJobId(1));
+      return (await job?.getState()) === 'completed';
+    });
+    await processor.forceFlush();
+    const replayed = exporter
+      .getFinishedSpans()
+      .filter((s) => s.name === 'process orders')
+      .find((s) => s.spanContext().traceId !== original?.spanContext().traceId);
+    expect(replayed?.attributes['order.outcome']).toBe('shipped');
+    expect(replayed?.links.map((l) => l.context.traceId)).toEqual([original?.spanContext().traceId]);
+    const send = exporter.getFinishedSpans().find((s) => s.name === 'send orders' && s.attributes['order.id'] === 1);
+    expect(send?.spanContext().traceId).toBe(replayed?.spanContext().traceId);
   });
 });
 
