@@ -1,4 +1,4 @@
-import { type Config, loadConfig } from '../src/config.ts';
+import { type Config, configEnv, loadConfig } from '../src/config.ts';
 import type { Simulator } from '../src/sim/server.ts';
 import type { BenchContext } from './context.ts';
 
@@ -31,24 +31,5 @@ export function benchConfig(ctx: BenchContext, sim: Simulator, env: Record<strin
 
 /** Environment for a child process that should join the queues and the simulator of `config`. */
 export function workerEnv(config: Config, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return {
-    PATH: process.env.PATH,
-    REDIS_URL: config.redisUrl,
-    API_URL_ORDERS: config.ordersUrl,
-    API_URL_STOCKS: config.stocksUrl,
-    QUEUE_PREFIX: config.queuePrefix,
-    ERROR_RATE: String(config.errorRate),
-    CYCLE_ERROR_RATE: String(config.cycleErrorRate),
-    RANDOM_SEED: String(config.randomSeed ?? ''),
-    RETRY_ATTEMPTS: String(config.attempts),
-    RETRY_BACKOFF_MS: String(config.backoffMs),
-    INTERVAL_SECONDS: String(config.intervalSeconds),
-    PAGE_SIZE: String(config.pageSize),
-    WORKER_CONCURRENCY: String(config.concurrency),
-    SERIALIZE_STOCK_DECREASES: String(config.serializeDecreases),
-    HTTP_CONNECTIONS: String(config.httpConnections),
-    HTTP_TIMEOUT_MS: String(config.httpTimeoutMs),
-    LOG_LEVEL: config.logLevel,
-    ...extra,
-  };
+  return { PATH: process.env.PATH, ...configEnv(config), ...extra };
 }

@@ -607,15 +607,29 @@ export interface ConfigEntry {
 }
 
 /** Every variable with its default, its current value (secrets redacted) and its meaning. */
+/** A setting as its variable spells it: what loadConfig would read back to the same value. */
+function variableText(config: Config, key: ConfigKey): string {
+  const current = config[key];
+  return typeof current === 'object'
+    ? Object.entries(current)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',')
+    : String(current ?? '');
+}
+
+/**
+ * The environment that reproduces `config` in another process (a worker a test or the bench
+ * spawns): every variable, secrets included.
+ */
+export function configEnv(config: Config): Record<string, string> {
+  return Object.fromEntries(
+    (Object.keys(schema) as ConfigKey[]).map((key) => [envNames[key], variableText(config, key)]),
+  );
+}
+
 export function describeConfig(config: Config): ConfigEntry[] {
   return (Object.keys(schema) as ConfigKey[]).map((key) => {
-    const current = config[key];
-    const text =
-      typeof current === 'object'
-        ? Object.entries(current)
-            .map(([k, v]) => `${k}=${v}`)
-            .join(',')
-        : String(current ?? '');
+    const text = variableText(config, key);
     return {
       variable: envNames[key],
       default: String(schema[key].default),

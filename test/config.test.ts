@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, describeConfig, loadConfig } from '../src/config.ts';
+import { ConfigError, configEnv, describeConfig, loadConfig } from '../src/config.ts';
 
 function problems(env: Record<string, string>): readonly string[] {
   try {
@@ -71,6 +71,18 @@ describe('loadConfig', () => {
     expect(found).toHaveLength(3);
     expect(found.join('\n')).not.toContain('s3cret');
     expect(found).toContain('REDIS_URL: must start with redis:// or rediss:// (got "http://user:***@redis")');
+  });
+
+  it('writes an environment that reads back to the same configuration, secrets included', () => {
+    const config = loadConfig({
+      REDIS_URL: 'redis://:pw@cache:6380/1',
+      SIM_STOCK: 'oak=5,pine=0',
+      RANDOM_SEED: '9',
+      BOARD_PASSWORD: 'x',
+      SIM_NON_ATOMIC: 'true',
+    });
+    expect(loadConfig(configEnv(config))).toEqual(config);
+    expect(loadConfig(configEnv(loadConfig({})))).toEqual(loadConfig({}));
   });
 
   it('describes every variable, with the current value redacted', () => {

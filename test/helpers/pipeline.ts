@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
-import { type Config, loadConfig } from '../../src/config.ts';
+import { type Config, configEnv, loadConfig } from '../../src/config.ts';
 import { WOOD_TYPES, type WoodType } from '../../src/domain/order.ts';
 import { createLogger, type Logger } from '../../src/logger.ts';
 import { createQueues, type Queues } from '../../src/queues.ts';
@@ -49,27 +49,7 @@ export function testConfig(sim: Simulator, env: Record<string, string> = {}): Co
 
 /** Environment for a child process that should join the same queues and simulator as `config`. */
 export function childEnv(config: Config, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return {
-    PATH: process.env.PATH,
-    REDIS_URL: config.redisUrl,
-    API_URL_ORDERS: config.ordersUrl,
-    API_URL_STOCKS: config.stocksUrl,
-    QUEUE_PREFIX: config.queuePrefix,
-    ERROR_RATE: String(config.errorRate),
-    CYCLE_ERROR_RATE: String(config.cycleErrorRate),
-    RETRY_ATTEMPTS: String(config.attempts),
-    RETRY_BACKOFF_MS: String(config.backoffMs),
-    INTERVAL_SECONDS: String(config.intervalSeconds),
-    PAGE_SIZE: String(config.pageSize),
-    WORKER_CONCURRENCY: String(config.concurrency),
-    LOG_LEVEL: config.logLevel,
-    JOB_LOCK_MS: String(config.jobLockMs),
-    STOCK_IDEMPOTENCY_KEYS: config.stockIdempotencyKeys,
-    SERIALIZE_STOCK_DECREASES: String(config.serializeDecreases),
-    HTTP_TIMEOUT_MS: String(config.httpTimeoutMs),
-    RETRY_BACKOFF_MAX_MS: String(config.backoffMaxMs),
-    ...extra,
-  };
+  return { PATH: process.env.PATH, ...configEnv(config), ...extra };
 }
 
 export interface RunningPipeline {
