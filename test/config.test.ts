@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, configEnv, describeConfig, loadConfig } from '../src/config.ts';
-
-function problems(env: Record<string, string>): readonly string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { configEnv, describeConfig, loadConfig } from '../src/config.ts';
+import { configProblems } from './helpers/config-problems.ts';
 
 describe('loadConfig', () => {
   it('has working defaults, typed', () => {
@@ -63,11 +54,11 @@ describe('loadConfig', () => {
     [{ SIM_ORDER_PORT: '70000' }, 'SIM_ORDER_PORT: must be between 0 and 65535 (got "70000")'],
     [{ SIM_NON_ATOMIC: 'yes' }, 'SIM_NON_ATOMIC: must be true or false (got "yes")'],
   ])('refuses %j', (env, message) => {
-    expect(problems(env)).toEqual([message]);
+    expect(configProblems(env)).toEqual([message]);
   });
 
   it('reports every bad variable at once and redacts a password in REDIS_URL', () => {
-    const found = problems({ REDIS_URL: 'http://user:s3cret@redis', RANDOM_SEED: 'x', INTERVAL_SECONDS: '-1' });
+    const found = configProblems({ REDIS_URL: 'http://user:s3cret@redis', RANDOM_SEED: 'x', INTERVAL_SECONDS: '-1' });
     expect(found).toHaveLength(3);
     expect(found.join('\n')).not.toContain('s3cret');
     expect(found).toContain('REDIS_URL: must start with redis:// or rediss:// (got "http://user:***@redis")');

@@ -1,7 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-
-/** Request bodies above this are refused with 413 before they are buffered. */
-export const MAX_BODY_BYTES = 1024 * 1024;
+import { MAX_BODY_BYTES } from '../http-limits.ts';
 
 export class BodyTooLarge extends Error {
   override readonly name = 'BodyTooLarge';
