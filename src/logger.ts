@@ -48,7 +48,7 @@ export function createLogger(
   defaultMeta: Record<string, unknown> = {},
   transports: winston.transport[] = defaultTransports(),
 ): Logger {
-  return winston.createLogger({
+  const logger = winston.createLogger({
     level,
     defaultMeta,
     format: winston.format.combine(
@@ -60,4 +60,13 @@ export function createLogger(
     ),
     transports,
   });
+  // winston formats every line before its transports drop the ones below the level: a worker at
+  // `warn` paid for each `info` it never wrote. Child loggers inherit these no-ops.
+  for (const name of LEVELS.slice(LEVELS.indexOf(level) + 1)) logger[name] = silent;
+  return logger;
 }
+
+const LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'];
+const silent: winston.LeveledLogMethod = function (this: Logger) {
+  return this;
+};
