@@ -141,6 +141,12 @@ const schema = {
     default: 10,
     env: 'BACKPRESSURE_PROBE_ORDERS',
   },
+  orderRereadAfterMs: {
+    doc: 'An order its cycle listed less than this many ms ago is processed as listed; an older one (a backlog, a late retry) is read again first, so a status changed meanwhile is seen. 0 reads every order again.',
+    format: 'non-negative-int',
+    default: 10000,
+    env: 'ORDER_REREAD_AFTER_MS',
+  },
   pageSize: {
     doc: 'Orders fetched per page from the Order API (sent as limit).',
     format: 'page-size',
@@ -329,6 +335,7 @@ export interface Config {
   readonly stockLockWaitMs: number;
   readonly backpressureRatio: number;
   readonly backpressureProbe: number;
+  readonly orderRereadAfterMs: number;
   readonly pageSize: number;
   readonly queuePrefix: string;
   readonly keepCompletedSeconds: number;

@@ -1,4 +1,13 @@
-import { InvalidPayloadError, isOrderId, type OrderStatus, type Outcome } from './domain/order.ts';
+import {
+  InvalidPayloadError,
+  isOrderId,
+  isQuantity,
+  isWoodType,
+  type OrderStatus,
+  type Outcome,
+  WOOD_TYPES,
+  type WoodType,
+} from './domain/order.ts';
 import type { TraceCarrier } from './telemetry/tracing.ts';
 
 /** Queue and job names shared by producers (scheduler, cycle, replay) and processors. */
@@ -38,8 +47,16 @@ export interface CycleResult extends FanOutCounts {
   outcomes: Record<OrderResultOutcome | 'failed', number>;
 }
 
+/** The order as its cycle's listing showed it (registered), so a worker need not read it again at once. */
+export interface ListedOrder {
+  woodType: WoodType;
+  quantity: number;
+}
+
 export interface ProcessOrderData {
   orderId: number;
+  /** Trusted while the job is younger than ORDER_REREAD_AFTER_MS; absent for replays, which always read. */
+  listed?: ListedOrder;
   /**
    * Recorded right after the stock call resolved: `shipped` means the stock is taken. A retry or
    * replay that finds it goes straight to the status update and never decreases again.
@@ -73,9 +90,14 @@ const OUTCOMES: readonly Outcome[] = ['shipped', 'blocked', 'closed'];
 /** Job data can be hand-made (Bull Board, redis-cli): check it before trusting it. */
 export function parseProcessOrderData(value: unknown): ProcessOrderData {
   if (typeof value !== 'object' || value === null) throw new InvalidPayloadError('job data must be an object');
-  const { orderId, decided, decreaseSent, trace, replayOf } = value as Record<string, unknown>;
+  const { orderId, listed, decided, decreaseSent, trace, replayOf } = value as Record<string, unknown>;
   if (!isOrderId(orderId)) {
     throw new InvalidPayloadError(`job data orderId must be a positive integer, got ${JSON.stringify(orderId)}`);
+  }
+  if (listed !== undefined && !isListedOrder(listed)) {
+    throw new InvalidPayloadError(
+      `job data listed must be { woodType: ${WOOD_TYPES.join('|')}, quantity: a positive integer }, got ${JSON.stringify(listed)}`,
+    );
   }
   if (decided !== undefined && !OUTCOMES.includes(decided as Outcome)) {
     throw new InvalidPayloadError(
@@ -94,6 +116,12 @@ export function parseProcessOrderData(value: unknown): ProcessOrderData {
     }
   }
   return { ...(value as ProcessOrderData), orderId, ...(decided === undefined ? {} : { decided: decided as Outcome }) };
+}
+
+function isListedOrder(value: unknown): value is ListedOrder {
+  if (typeof value !== 'object' || value === null) return false;
+  const { woodType, quantity } = value as Record<string, unknown>;
+  return isWoodType(woodType) && isQuantity(quantity, 1);
 }
 
 function isCarrier(value: unknown): value is TraceCarrier {

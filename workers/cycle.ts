@@ -86,7 +86,6 @@ async function fanOutOrders(job: CycleJob, deps: CycleDeps, log: Logger): Promis
       log.warn('order list element breaks the contract; not processed', { reason: bad.reason });
     const registered = page.orders
       .filter((order) => order.status === 'registered')
-      .map((order) => order.id)
       .slice(0, limit === undefined ? undefined : Math.max(limit - counts.enqueued, 0));
     if (registered.length > 0) {
       const { added, skipped } = await inMessageSpan(

@@ -83,6 +83,7 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Work
       random,
       logger,
       traceOrders: config.traceOrders,
+      orderRereadAfterMs: config.orderRereadAfterMs,
       idempotencyKeysHonoured: config.stockIdempotencyKeys === 'honoured',
       ...(health ? { health } : {}),
       ...(config.serializeDecreases

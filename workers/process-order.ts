@@ -21,6 +21,8 @@ export interface ProcessOrderDeps {
   readonly logger: Logger;
   /** `child`: the order's span joins its cycle's trace; `link`: it starts its own trace, linked. */
   readonly traceOrders: 'child' | 'link';
+  /** A listed order younger than this is trusted as listed; an older one is read again (ORDER_REREAD_AFTER_MS). */
+  readonly orderRereadAfterMs: number;
   /** Serializes decreases per wood type; absent for atomic upstreams. */
   readonly stockLock?: StockLock;
   /** The Stock API dedupes decreases by Idempotency-Key, so a decrease of unknown outcome may be sent again. */
@@ -47,7 +49,7 @@ const isRetryable = (error: Error): boolean =>
   error instanceof SimulatedFailure || (error instanceof UpstreamError && error.retryable);
 
 /**
- * Re-reads the order, decreases stock, records the decision on the job, then sets the status.
+ * Takes the order as listed (or reads it again when the listing is old), decreases stock, records the decision on the job, then sets the status.
  * A retry or replay that finds a recorded decision only sets the status: stock is taken at most once.
  */
 export function createProcessOrderProcessor(deps: ProcessOrderDeps) {
@@ -144,7 +146,7 @@ async function runSteps(
   if (decided === undefined) {
     let order: Order;
     try {
-      order = await deps.orderApi.getOrder(orderId);
+      order = listedOrder(job, data, deps.orderRereadAfterMs) ?? (await deps.orderApi.getOrder(orderId));
     } catch (error) {
       if (error instanceof UpstreamError && error.kind === 'order-not-found') {
         log.warn('order no longer exists; nothing to do');
@@ -168,6 +170,17 @@ async function runSteps(
   await deps.orderApi.setStatus(orderId, decided);
   log.info('order status set', { status: decided });
   return { orderId, outcome: decided, status: decided };
+}
+
+/**
+ * The order as its cycle listed it, while that listing is fresh: re-reading each order would cost a
+ * third of the HTTP calls. An attempt after one that got as far as the stock call always reads,
+ * since the status may already have been written.
+ */
+function listedOrder(job: ProcessOrderJob, data: ProcessOrderData, rereadAfterMs: number): Order | undefined {
+  if (data.listed === undefined || data.decreaseSent) return undefined;
+  if (Date.now() - job.timestamp >= rereadAfterMs) return undefined;
+  return { id: data.orderId, ...data.listed, status: 'registered' };
 }
 
 /**

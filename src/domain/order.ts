@@ -34,7 +34,7 @@ export const isOrderStatus = (value: unknown): value is OrderStatus => ORDER_STA
 export const isOrderId = (value: unknown): value is number =>
   typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
 
-const isQuantity = (value: unknown, min: number): value is number =>
+export const isQuantity = (value: unknown, min: number): value is number =>
   typeof value === 'number' && Number.isSafeInteger(value) && value >= min && value <= MAX_QUANTITY;
 
 function describe(value: unknown): string {

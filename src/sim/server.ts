@@ -102,6 +102,7 @@ async function handleOrders(ctx: Ctx): Promise<void> {
   if (byId) {
     const order = store.orders.get(Number(byId[1]));
     if (req.method === 'GET') {
+      store.orderReads += 1;
       if (simulatedFailure(ctx, 502, 'Simulated API error during order retrieval')) return;
       return order ? sendJson(res, 200, order) : sendJson(res, 404, { error: 'Order not found' });
     }

@@ -28,6 +28,8 @@ export class SimStore {
   readonly decreasesByKey = new Map<string, number>();
   /** Order list requests: how many in all, and the most at once (one active cycle means one at a time). */
   readonly listings = { total: 0, inFlight: 0, maxInFlight: 0 };
+  /** GET /orders/<id> requests: how tests see whether workers trusted their listing or read the order again. */
+  orderReads = 0;
   readonly #byStatus = new Map<OrderStatus, Set<number>>();
   #nextId = 1;
 

@@ -123,6 +123,40 @@ describe('the business loop', () => {
   });
 });
 
+describe('orders as listed', () => {
+  it('are processed from a fresh listing without reading each order again', async () => {
+    const h = await harness({ orders: 40, stock: { oak: 1000, maple: 1000, birch: 1000, elm: 1000, pine: 1000 } });
+    const p = await pipeline(h.sim);
+    await p.queues.cycles.add(CYCLE_JOB, {});
+
+    await waitFor('every order to leave registered', () => h.store.countByStatus().registered === 0);
+    expect(h.store.countByStatus().shipped).toBe(40);
+    expect(h.store.orderReads).toBe(0);
+    expect(invariants(h)).toEqual({ registered: 0, excess: EXACT, doubleDecreases: [] });
+  });
+
+  it('are read again once the listing is older than ORDER_REREAD_AFTER_MS, so a status changed meanwhile wins', async () => {
+    const h = await harness({ orders: 20, stock: { oak: 1000, maple: 1000, birch: 1000, elm: 1000, pine: 1000 } });
+    const p = await pipeline(h.sim, { ORDER_REREAD_AFTER_MS: '0' });
+    await p.workers.processOrder.pause();
+    const cycle = await p.queues.cycles.add(CYCLE_JOB, {});
+    await waitFor('the fan-out', async () => (await p.queues.cycles.getJob(cycle.id as string))?.data.fanOut);
+    // Someone closes five orders after the cycle listed them.
+    const changed = [...h.store.orders.values()].slice(0, 5);
+    for (const order of changed) h.store.setStatus(order, 'closed');
+    p.workers.processOrder.resume();
+
+    const done = await waitFor('the cycle to complete', async () => {
+      const job = await p.queues.cycles.getJob(cycle.id as string);
+      return job?.finishedOn ? job : undefined;
+    });
+    expect(done.returnvalue.outcomes).toEqual({ shipped: 15, blocked: 0, closed: 0, skipped: 5, failed: 0 });
+    expect(h.store.orderReads).toBe(20);
+    expect(changed.every((order) => order.order_status === 'closed')).toBe(true);
+    for (const order of changed) expect(h.store.decreasesByKey.has(`order-${order.id}-decrease`)).toBe(false);
+  });
+});
+
 describe('cycles', () => {
   it('complete when children fail for good, counting them as failed', async () => {
     // Every status update fails and there is one attempt: each child fails after taking stock.
