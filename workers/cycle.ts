@@ -57,7 +57,7 @@ export function createCycleProcessor(deps: CycleDeps) {
           log.info('cycle fanned out', { ...fanOut });
         }
         if (token !== undefined && (await job.moveToWaitingChildren(token))) throw new WaitingChildrenError();
-        const result = { ...fanOut, outcomes: await collectOutcomes(job) };
+        const result = { ...fanOut, outcomes: await collectOutcomes(job, deps.pageSize) };
         log.info('cycle finished', { ...result.outcomes, enqueued: result.enqueued });
         return result;
       },
@@ -110,10 +110,24 @@ async function fanOutOrders(job: CycleJob, deps: CycleDeps, log: Logger): Promis
   }
 }
 
-async function collectOutcomes(job: CycleJob): Promise<CycleResult['outcomes']> {
+/**
+ * Counts the children's outcomes a page at a time: reading them all at once would hold every
+ * child's result in memory, and a cycle may have hundreds of thousands.
+ */
+async function collectOutcomes(job: CycleJob, pageSize: number): Promise<CycleResult['outcomes']> {
   const outcomes: CycleResult['outcomes'] = { shipped: 0, blocked: 0, closed: 0, skipped: 0, failed: 0 };
-  const values = (await job.getChildrenValues()) as Record<string, ProcessOrderResult>;
-  for (const value of Object.values(values)) outcomes[value.outcome] += 1;
-  outcomes.failed = Object.keys(await job.getIgnoredChildrenFailures()).length;
+  // HSCAN may return a key twice; the set of keys keeps each child counted once.
+  const counted = new Set<string>();
+  let cursor = 0;
+  do {
+    const page = await job.getDependencies({ processed: { cursor, count: pageSize } });
+    for (const [key, value] of Object.entries(page.processed ?? {})) {
+      if (counted.has(key)) continue;
+      counted.add(key);
+      outcomes[(value as ProcessOrderResult).outcome] += 1;
+    }
+    cursor = Number(page.nextProcessedCursor ?? 0);
+  } while (cursor !== 0);
+  outcomes.failed = (await job.getDependenciesCount({ ignored: true })).ignored ?? 0;
   return outcomes;
 }
