@@ -5,6 +5,7 @@ import type { BenchChild } from './child.ts';
 import { spawnNode } from './child.ts';
 import type { Cleanup } from './cleanup.ts';
 import { workerEnv } from './config.ts';
+import { shippedNodeOptions } from './node-options.ts';
 import { waitUntil } from './wait.ts';
 
 const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
@@ -16,14 +17,15 @@ export interface OmWorkerOptions {
   readonly preload?: boolean;
   /** Variables on top of the run's configuration: the OTLP endpoint, a setting under comparison. */
   readonly env?: Record<string, string>;
-  /** Node flags before the script (a CPU profile, a heap limit): see worker-process.ts. */
+  /** Node flags after the image's NODE_OPTIONS, so they win (a CPU profile, a heap limit): see worker-process.ts. */
   readonly nodeFlags?: readonly string[];
   /** Keep each process's full output in this directory. */
   readonly logDir?: string;
 }
 
 /**
- * Real `ordermanagement worker` processes, as they run in production, from the TypeScript sources.
+ * Real `ordermanagement worker` processes, as they run in production (with the image's Node options),
+ * from the TypeScript sources.
  * Resolves once every process has both its workers connected, so start-up is not timed.
  */
 export async function startOmWorkers(
@@ -32,7 +34,7 @@ export async function startOmWorkers(
   queues: Pick<Queues, 'cycles' | 'orders'>,
   options: OmWorkerOptions,
 ): Promise<BenchChild[]> {
-  const args = [...(options.nodeFlags ?? [])];
+  const args = [...shippedNodeOptions(), ...(options.nodeFlags ?? [])];
   if (options.preload) args.push('--import', PRELOAD);
   args.push(CLI, 'worker');
   const env = workerEnv(config, options.env ?? {});

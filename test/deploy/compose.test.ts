@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { shippedNodeOptions } from '../../bench/node-options.ts';
 import { COMMANDS } from '../../src/commands/index.ts';
 import { describeConfig, loadConfig } from '../../src/config.ts';
 
@@ -130,6 +131,16 @@ describe('Dockerfile', () => {
     expect(runtime).toContain('ENTRYPOINT ["node", "--import", "./dist/src/telemetry/preload.js", "dist/src/cli.js"]');
     const [, command] = /^CMD \["(\w+)"\]$/m.exec(runtime) ?? [];
     expect(Object.keys(COMMANDS)).toContain(command);
+  });
+
+  it('caps the V8 heap of every role, with the options the bench measures', () => {
+    const runtime = dockerfile.split(/^FROM .* AS runtime$/m)[1] ?? '';
+    const options = shippedNodeOptions(runtime);
+    expect(options).toEqual([
+      expect.stringMatching(/^--max-semi-space-size=\d+$/),
+      expect.stringMatching(/^--max-old-space-size=\d+$/),
+    ]);
+    expect(shippedNodeOptions()).toEqual(options);
   });
 
   it('has the files it runs: the build emits the preload and the CLI where the entrypoint expects them', () => {
