@@ -58,8 +58,9 @@ export interface ProcessOrderData {
   /** Trusted while the job is younger than ORDER_REREAD_AFTER_MS; absent for replays, which always read. */
   listed?: ListedOrder;
   /**
-   * Recorded right after the stock call resolved: `shipped` means the stock is taken. A retry or
-   * replay that finds it goes straight to the status update and never decreases again.
+   * The stock call's outcome, recorded when the status update after it failed (or set by a replay
+   * with `--decreased`): `shipped` means the stock is taken. A retry or replay that finds it goes
+   * straight to the status update and never decreases again.
    */
   decided?: Outcome;
   /**

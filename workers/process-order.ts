@@ -160,14 +160,28 @@ async function runSteps(
       return { orderId, outcome: 'skipped', status: order.status };
     }
     decided = await decreaseOnce(job, data, order, deps);
-    await job.updateData({ ...data, decreaseSent: true, decided });
     log.info('stock call decided the outcome', {
       outcome: decided,
       woodType: order.woodType,
       quantity: order.quantity,
     });
+    try {
+      await deps.orderApi.setStatus(orderId, decided);
+    } catch (error) {
+      // Recorded only when needed: on the usual path the status follows at once, and a Redis write
+      // per order would cost more than the rare retry. A worker that dies between the stock call and
+      // this line leaves the mark without a decision: its retry reads the order and, if it is still
+      // registered, fails as an unknown outcome.
+      await job.updateData({ ...data, decreaseSent: true, decided }).catch((recordError: unknown) =>
+        log.warn('could not record the outcome of the stock call; a retry will find it unknown', {
+          err: coerceError(recordError),
+        }),
+      );
+      throw error;
+    }
+  } else {
+    await deps.orderApi.setStatus(orderId, decided);
   }
-  await deps.orderApi.setStatus(orderId, decided);
   log.info('order status set', { status: decided });
   return { orderId, outcome: decided, status: decided };
 }

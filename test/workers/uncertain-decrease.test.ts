@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { enqueueOrders } from '../../src/enqueue.ts';
-import { orderJobId } from '../../src/jobs.ts';
+import { orderJobId, PROCESS_ORDER_JOB } from '../../src/jobs.ts';
 import { cleanupAfterEach } from '../helpers/cleanup.ts';
 import { runCli } from '../helpers/cli.ts';
 import { childEnv, type SimHarness, startPipeline, startSim, testConfig } from '../helpers/pipeline.ts';
@@ -66,5 +66,45 @@ describe('a decrease whose answer is lost', () => {
     expect((await runCli(['replay', '--force', '1'], env)).stderr).toContain('replay does not know --force');
     const both = await runCli(['replay', '--decreased', '--not-decreased', '1'], env);
     expect(both).toMatchObject({ code: 64 });
+  });
+});
+
+describe('an attempt that died after sending the decrease (marked, no outcome recorded)', () => {
+  /** The job as such a worker leaves it: listed, marked as sent; the retry is what runs here. */
+  async function retryAfterDeath(statusNow: 'registered' | 'shipped') {
+    const h: SimHarness = await startSim({
+      orders: 1,
+      stock: { oak: 100, maple: 100, birch: 100, elm: 100, pine: 100 },
+    });
+    cleanup(() => h.sim.close());
+    const order = h.store.orders.get(1);
+    if (!order) throw new Error('no order 1');
+    h.store.setStatus(order, statusNow);
+    const p = await startPipeline(testConfig(h.sim));
+    cleanup(() => p.close());
+    await p.queues.orders.add(
+      PROCESS_ORDER_JOB,
+      { orderId: 1, listed: { woodType: 'oak', quantity: 1 }, decreaseSent: true },
+      { jobId: orderJobId(1) },
+    );
+    const job = await waitFor('the job to finish', async () => {
+      const found = await p.queues.orders.getJob(orderJobId(1));
+      return found?.finishedOn ? found : undefined;
+    });
+    return { h, job };
+  }
+
+  it('completes without a decrease when the order shows its status was written', async () => {
+    const { h, job } = await retryAfterDeath('shipped');
+    expect(job.returnvalue).toEqual({ orderId: 1, outcome: 'skipped', status: 'shipped' });
+    expect(h.store.orderReads).toBe(1);
+    expect(h.store.decreasesByKey.size).toBe(0);
+  });
+
+  it('fails as an unknown outcome, without a decrease, when the order is still registered', async () => {
+    const { h, job } = await retryAfterDeath('registered');
+    expect(job.failedReason).toContain('may or may not have happened (an earlier attempt stopped mid-call)');
+    expect(h.store.decreasesByKey.size).toBe(0);
+    expect(h.store.orders.get(1)?.order_status).toBe('registered');
   });
 });
