@@ -6,6 +6,14 @@ import type { Queues } from './queues.ts';
 /** BullMQ answers this id instead of throwing when a job id already belongs to another parent. */
 const PARENT_JOB_CANNOT_BE_REPLACED = '-7';
 
+/**
+ * Which of the keys exist, in one call: a pipeline of EXISTS is one command (and one trace span)
+ * per order. The queue prefix's hash tag keeps the keys in one Cluster slot.
+ */
+const KEYS_EXIST = `local found = {}
+for i, key in ipairs(KEYS) do found[i] = redis.call('EXISTS', key) end
+return found`;
+
 export interface EnqueueResult {
   /** Job ids added for these orders. */
   readonly added: string[];
@@ -40,15 +48,12 @@ export async function enqueueOrders(
       });
   }
   if (unique.size === 0) return { added: [], skipped: [] };
-  const pipeline = redis.pipeline();
-  for (const id of unique.keys()) pipeline.exists(queue.toKey(orderJobId(id)));
-  const exists = (await pipeline.exec()) ?? [];
+  const keys = [...unique.keys()].map((id) => queue.toKey(orderJobId(id)));
+  const exists = (await redis.eval(KEYS_EXIST, keys.length, ...keys)) as number[];
   const fresh: ProcessOrderData[] = [];
   const skipped: number[] = [];
   [...unique.values()].forEach((jobData, i) => {
-    const [error, count] = exists[i] ?? [new Error('no reply'), 0];
-    if (error) throw error;
-    if (count === 1) skipped.push(jobData.orderId);
+    if (exists[i] === 1) skipped.push(jobData.orderId);
     else fresh.push(jobData);
   });
   if (fresh.length === 0) return { added: [], skipped };
