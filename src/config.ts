@@ -148,9 +148,9 @@ const schema = {
     env: 'ORDER_REREAD_AFTER_MS',
   },
   pageSize: {
-    doc: 'Orders fetched per page from the Order API (sent as limit).',
+    doc: 'Orders fetched per page from the Order API (sent as limit); larger pages mean fewer list requests per cycle and fewer orders passed by while workers ship.',
     format: 'page-size',
-    default: 100,
+    default: 1000,
     env: 'PAGE_SIZE',
   },
   queuePrefix: {

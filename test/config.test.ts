@@ -12,7 +12,7 @@ describe('loadConfig', () => {
       intervalSeconds: 5,
       errorRate: 0.1,
       attempts: 5,
-      pageSize: 100,
+      pageSize: 1000,
       queuePrefix: '{ordermanagement}',
       randomSeed: undefined,
       simNonAtomic: false,
