@@ -1,3 +1,5 @@
+import { context } from '@opentelemetry/api';
+import { suppressTracing } from '@opentelemetry/core';
 import type { JobsOptions } from 'bullmq';
 import type { Order } from './domain/order.ts';
 import { orderJobId, PROCESS_ORDER_JOB, type ProcessOrderData } from './jobs.ts';
@@ -57,12 +59,15 @@ export async function enqueueOrders(
     else fresh.push(jobData);
   });
   if (fresh.length === 0) return { added: [], skipped };
-  const jobs = await queue.addBulk(
-    fresh.map((jobData) => ({
-      name: PROCESS_ORDER_JOB,
-      data: jobData,
-      opts: { ...opts, jobId: orderJobId(jobData.orderId) },
-    })),
+  // One round trip whatever the page size: the caller's span stands for it, not a span per added job.
+  const jobs = await context.with(suppressTracing(context.active()), () =>
+    queue.addBulk(
+      fresh.map((jobData) => ({
+        name: PROCESS_ORDER_JOB,
+        data: jobData,
+        opts: { ...opts, jobId: orderJobId(jobData.orderId) },
+      })),
+    ),
   );
   const added: string[] = [];
   jobs.forEach((job, i) => {

@@ -78,6 +78,11 @@ describe('one trace per cycle', () => {
     expect(list).toHaveLength(1);
     const sends = inTrace.filter((s) => s.name === 'send orders');
     expect(sends).toHaveLength(1);
+    // A page costs two Redis round trips, whatever its size: the existence check (one span) and the bulk add (the send span itself).
+    const sendCalls = inTrace.filter(
+      (s) => parentId(s) === sends[0]?.spanContext().spanId && scope(s) === '@opentelemetry/instrumentation-ioredis',
+    );
+    expect(sendCalls.map((s) => s.name)).toEqual(['eval']);
 
     const orders = inTrace.filter((s) => s.name === 'process orders');
     expect(orders).toHaveLength(3);
