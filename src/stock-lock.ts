@@ -26,27 +26,55 @@ export interface StockLock {
  * Serializes stock decreases per wood type. The reference Stock API reads and writes back without a
  * lock, so two concurrent decreases of one wood type lose one update; one decrease per wood type at
  * a time across all replicas keeps it exact. A lease bounds how long a crashed holder blocks others.
+ *
+ * Within a process, callers queue for their wood type first, so only the head of each queue asks
+ * Redis: a worker with hundreds of jobs in flight would otherwise poll Redis with every one of them.
  */
 export function createStockLock(redis: RedisConnection, options: StockLockOptions): StockLock {
+  /** The last caller in this process's queue of each wood type: it resolves when that caller is done. */
+  const queues = new Map<string, Promise<void>>();
   return {
     async run(woodType, fn) {
-      const key = `${options.prefix}:stock-lock:${woodType}`;
-      const token = randomUUID();
       const deadline = Date.now() + options.waitMs;
-      let pause = 2;
-      while ((await redis.set(key, token, 'PX', options.leaseMs, 'NX')) !== 'OK') {
-        if (Date.now() > deadline) {
-          throw new UpstreamError('transient', `waited ${options.waitMs} ms for the ${woodType} stock lock`);
-        }
-        // Jittered, growing pauses: waiters do not poll Redis in lockstep.
-        await sleep(pause / 2 + options.random() * pause);
-        pause = Math.min(pause * 2, 50);
-      }
+      const ahead = queues.get(woodType);
+      let done = () => {};
+      const mine = new Promise<void>((resolve) => {
+        done = resolve;
+      });
+      queues.set(woodType, mine);
       try {
-        return await fn();
+        await ahead;
+        return await holdingLock(redis, options, woodType, deadline, fn);
       } finally {
-        await redis.eval(RELEASE, 1, key, token);
+        done();
+        if (queues.get(woodType) === mine) queues.delete(woodType);
       }
     },
   };
+}
+
+async function holdingLock<T>(
+  redis: RedisConnection,
+  options: StockLockOptions,
+  woodType: string,
+  deadline: number,
+  fn: () => Promise<T>,
+): Promise<T> {
+  const key = `${options.prefix}:stock-lock:${woodType}`;
+  const token = randomUUID();
+  let pause = 2;
+  for (;;) {
+    if (Date.now() > deadline) {
+      throw new UpstreamError('transient', `waited ${options.waitMs} ms for the ${woodType} stock lock`);
+    }
+    if ((await redis.set(key, token, 'PX', options.leaseMs, 'NX')) === 'OK') break;
+    // Jittered, growing pauses: the replicas' heads do not poll Redis in lockstep.
+    await sleep(pause / 2 + options.random() * pause);
+    pause = Math.min(pause * 2, 50);
+  }
+  try {
+    return await fn();
+  } finally {
+    await redis.eval(RELEASE, 1, key, token);
+  }
 }
