@@ -4,6 +4,9 @@ import type { BenchContext } from './context.ts';
 
 let runCounter = 0;
 
+/** The WORKER_CONCURRENCY ordermanagement ships with: scenarios that measure one shape use it. */
+export const SHIPPED_CONCURRENCY = loadConfig({}).concurrency;
+
 /**
  * The configuration of one measured run: the bench's Redis and simulator, a queue prefix no other
  * run shares, no simulated failures, a cycle every second so orders skipped by paging are taken soon.

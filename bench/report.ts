@@ -1,3 +1,4 @@
+import { SHIPPED_CONCURRENCY } from './config.ts';
 import type { Environment } from './environment.ts';
 import { mb, ms, num, pct, range, sec, times } from './format.ts';
 import type { NeighbourReport } from './neighbours.ts';
@@ -130,7 +131,7 @@ function latency({ summaries: s, settings: st }: ReportInput): string {
   const l = s.latency;
   if (l === undefined) return '3. Latency: not run';
   return [
-    `3. Latency, registration → shipped, ms: ${st.latencyRate} orders/s for ${st.latencySeconds} s, a cycle every 1 s, one worker process c${st.concurrencies[0]}, simulator 0 ms`,
+    `3. Latency, registration → shipped, ms: ${st.latencyRate} orders/s for ${st.latencySeconds} s, a cycle every 1 s, one worker process c${SHIPPED_CONCURRENCY}, simulator 0 ms`,
     textTable(
       ['p50', 'p95', 'p99', 'max'],
       [[range(l.p50, ms), range(l.p95, ms), range(l.p99, ms), range(l.max, ms)]],

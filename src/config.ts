@@ -78,7 +78,7 @@ const schema = {
   concurrency: {
     doc: 'process-order jobs one worker process runs at once.',
     format: 'positive-int',
-    default: 100,
+    default: 500,
     env: 'WORKER_CONCURRENCY',
   },
   httpTimeoutMs: {
@@ -88,9 +88,9 @@ const schema = {
     env: 'HTTP_TIMEOUT_MS',
   },
   httpConnections: {
-    doc: 'Keep-alive connections per upstream (Order API, Stock API).',
+    doc: 'Keep-alive connections per upstream (Order API, Stock API) and worker process; more than WORKER_CONCURRENCY are never used.',
     format: 'positive-int',
-    default: 64,
+    default: 256,
     env: 'HTTP_CONNECTIONS',
   },
   attempts: {

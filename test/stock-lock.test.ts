@@ -21,7 +21,8 @@ afterAll(async () => {
 let prefix = 0;
 /** Two replicas' locks: separate processes' queues over one Redis. */
 function replicas(waitMs = 10_000): [StockLock, StockLock] {
-  const options = { prefix: `{lock-test-${(prefix += 1)}}`, leaseMs: 5000, waitMs, random: createRandom(1) };
+  prefix += 1;
+  const options = { prefix: `{lock-test-${prefix}}`, leaseMs: 5000, waitMs, random: createRandom(1) };
   return [createStockLock(redis, options), createStockLock(redis, options)];
 }
 

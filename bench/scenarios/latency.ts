@@ -4,7 +4,7 @@ import { createQueues } from '../../src/queues.ts';
 import { createRandom } from '../../src/random.ts';
 import { upsertCycleScheduler } from '../../src/scheduler.ts';
 import { withCleanup } from '../cleanup.ts';
-import { benchConfig } from '../config.ts';
+import { benchConfig, SHIPPED_CONCURRENCY } from '../config.ts';
 import type { BenchContext } from '../context.ts';
 import { assertAllAlive, startOmWorkers } from '../om-workers.ts';
 import { attempt, type Outcome } from '../outcome.ts';
@@ -46,8 +46,8 @@ export function latencyWeight(settings: BenchSettings): number {
  * the store notes when each order was registered and when its status changed.
  */
 export async function runLatency(ctx: BenchContext): Promise<LatencyResult> {
-  const { latencyRate: rate, latencySeconds: seconds, runs, concurrencies } = ctx.settings;
-  const concurrency = concurrencies[0] ?? 100;
+  const { latencyRate: rate, latencySeconds: seconds, runs } = ctx.settings;
+  const concurrency = SHIPPED_CONCURRENCY;
   const result: LatencyResult = { rate, seconds, concurrency, intervalSeconds: INTERVAL_SECONDS, runs: [] };
   for (let run = 0; run < runs; run++) {
     ctx.progress.step(`latency run ${run + 1}/${runs} · ${rate} orders/s for ${seconds} s`, seconds + 6);

@@ -1,3 +1,4 @@
+import { SHIPPED_CONCURRENCY } from '../config.ts';
 import type { BenchContext } from '../context.ts';
 import { estimate } from '../estimates.ts';
 import { measureOm } from '../measure-om.ts';
@@ -27,11 +28,11 @@ export function stockLockWeight(settings: BenchSettings): number {
 
 /**
  * The per-wood-type stock lock (SERIALIZE_STOCK_DECREASES, on by default) against the same run
- * without it, back to back, at the default worker shape (first concurrency, one process).
+ * without it, back to back, at the default worker shape (the shipped concurrency, one process).
  */
 export async function runStockLock(ctx: BenchContext): Promise<StockLockResult> {
-  const { latencies, lockOrders, runs, concurrencies } = ctx.settings;
-  const concurrency = concurrencies[0] ?? 100;
+  const { latencies, lockOrders, runs } = ctx.settings;
+  const concurrency = SHIPPED_CONCURRENCY;
   const points: StockLockPoint[] = latencies.map((latencyMs) => ({
     latencyMs,
     concurrency,
