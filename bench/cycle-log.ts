@@ -21,7 +21,16 @@ export async function cycleFanOuts(queues: Pick<Queues, 'cycles'>, startedEpochM
     timeoutMs: 5000,
     intervalMs: 20,
   }).catch(() => {});
-  const jobs = await queues.cycles.getJobs(['completed', 'waiting-children', 'active', 'failed']);
+  // A cycle whose last child just finished is back in wait (or delayed, on a retry) until it counts its children.
+  const jobs = await queues.cycles.getJobs([
+    'completed',
+    'waiting-children',
+    'wait',
+    'prioritized',
+    'delayed',
+    'active',
+    'failed',
+  ]);
   // processedOn moves on when a cycle comes back to count its children, so order by when it was due.
   const due = (job: (typeof jobs)[number]) => job.timestamp + (job.delay ?? 0);
   return jobs
