@@ -10,7 +10,7 @@ RUN npm run build
 
 FROM node:24-bookworm-slim AS runtime
 # A young generation large enough for the jobs in flight to die young, and a capped old generation:
-# a worker at concurrency 500 peaks near 220 MB RSS instead of 400 at the same throughput (npm run bench,
+# a worker at concurrency 500 peaks near 230 MB RSS instead of 400 at the same throughput (npm run bench,
 # which starts its workers with these options). Override NODE_OPTIONS to change them.
 ENV NODE_ENV=production \
     NODE_OPTIONS="--max-semi-space-size=32 --max-old-space-size=160" \
