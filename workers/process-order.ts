@@ -49,8 +49,9 @@ const isRetryable = (error: Error): boolean =>
   error instanceof SimulatedFailure || (error instanceof UpstreamError && error.retryable);
 
 /**
- * Takes the order as listed (or reads it again when the listing is old), decreases stock, records the decision on the job, then sets the status.
- * A retry or replay that finds a recorded decision only sets the status: stock is taken at most once.
+ * Takes the order as listed (or reads it again when the listing is old), decreases stock, then sets
+ * the status, recording the decision on the job if that fails. A retry or replay that finds a
+ * recorded decision only sets the status: stock is taken at most once.
  */
 export function createProcessOrderProcessor(deps: ProcessOrderDeps) {
   return async (job: ProcessOrderJob): Promise<ProcessOrderResult> => {
@@ -143,6 +144,7 @@ async function runSteps(
 ): Promise<ProcessOrderResult> {
   const { orderId } = data;
   let decided = data.decided;
+  const decidingNow = decided === undefined;
   if (decided === undefined) {
     let order: Order;
     try {
@@ -165,22 +167,22 @@ async function runSteps(
       woodType: order.woodType,
       quantity: order.quantity,
     });
-    try {
-      await deps.orderApi.setStatus(orderId, decided);
-    } catch (error) {
-      // Recorded only when needed: on the usual path the status follows at once, and a Redis write
-      // per order would cost more than the rare retry. A worker that dies between the stock call and
-      // this line leaves the mark without a decision: its retry reads the order and, if it is still
-      // registered, fails as an unknown outcome.
+  }
+  try {
+    await deps.orderApi.setStatus(orderId, decided);
+  } catch (error) {
+    // Recorded only when needed: on the usual path the status follows at once, and a Redis write
+    // per order would cost more than the rare retry. A worker that dies between the stock call and
+    // this line leaves the mark without a decision: its retry reads the order and, if it is still
+    // registered, fails as an unknown outcome.
+    if (decidingNow) {
       await job.updateData({ ...data, decreaseSent: true, decided }).catch((recordError: unknown) =>
         log.warn('could not record the outcome of the stock call; a retry will find it unknown', {
           err: coerceError(recordError),
         }),
       );
-      throw error;
     }
-  } else {
-    await deps.orderApi.setStatus(orderId, decided);
+    throw error;
   }
   log.info('order status set', { status: decided });
   return { orderId, outcome: decided, status: decided };
