@@ -8,12 +8,11 @@ import { withCleanup } from './cleanup.ts';
 import { benchConfig, workerEnv } from './config.ts';
 import type { BenchContext } from './context.ts';
 import { waitDrained } from './drain.ts';
-import { maxLiveMb, traceMajorGcs } from './gc-trace.ts';
-import { processMemoryMb } from './proc-memory.ts';
-import { commandCalls, flushRedis, resetCommandStats } from './redis-admin.ts';
+import { traceMajorGcs } from './gc-trace.ts';
+import { flushRedis, resetCommandStats } from './redis-admin.ts';
 import { benchRedis } from './redis-client.ts';
 import { startBenchSim } from './sim.ts';
-import { perOrder, type ThroughputRun } from './throughput-run.ts';
+import { type ThroughputRun, workerRunFigures } from './throughput-run.ts';
 import { workerProcessOptions } from './worker-process.ts';
 
 const BARE_WORKER = fileURLToPath(new URL('./bare-worker.ts', import.meta.url));
@@ -77,15 +76,6 @@ export function measureBare(ctx: BenchContext, setup: BareSetup): Promise<Throug
       for (const worker of workers) worker.assertAlive();
     });
     await adding;
-    const seconds = (performance.now() - started) / 1000;
-    const calls = await commandCalls(ctx.admin);
-    return {
-      orders: setup.orders,
-      seconds,
-      ordersPerSecond: setup.orders / seconds,
-      workerPeakRssMb: workers.map((w) => processMemoryMb(w.pid, 'VmHWM')),
-      workerLiveHeapMb: gcTraces.map((trace) => maxLiveMb(trace.stop())),
-      redisCallsPerOrder: perOrder(calls, setup.orders),
-    };
+    return workerRunFigures(ctx.admin, setup.orders, started, workers, gcTraces);
   });
 }

@@ -5,12 +5,11 @@ import { benchConfig } from './config.ts';
 import type { BenchContext } from './context.ts';
 import { cycleFanOuts } from './cycle-log.ts';
 import { waitDrained } from './drain.ts';
-import { maxLiveMb, traceMajorGcs } from './gc-trace.ts';
+import { traceMajorGcs } from './gc-trace.ts';
 import { assertAllAlive, startOmWorkers } from './om-workers.ts';
-import { processMemoryMb } from './proc-memory.ts';
-import { commandCalls, flushRedis, resetCommandStats } from './redis-admin.ts';
+import { flushRedis, resetCommandStats } from './redis-admin.ts';
 import { startBenchSim } from './sim.ts';
-import { perOrder, type ThroughputRun } from './throughput-run.ts';
+import { type ThroughputRun, workerRunFigures } from './throughput-run.ts';
 import { workerProcessOptions } from './worker-process.ts';
 
 export interface OmSetup {
@@ -51,17 +50,8 @@ export function measureOm(ctx: BenchContext, setup: OmSetup): Promise<Throughput
     const startedEpochMs = Date.now();
     await upsertCycleScheduler(queues.cycles, config);
     await waitDrained(store, setup.orders, ctx.progress, () => assertAllAlive(workers));
-    const seconds = (performance.now() - started) / 1000;
-    const calls = await commandCalls(ctx.admin);
+    const figures = await workerRunFigures(ctx.admin, setup.orders, started, workers, gcTraces);
     const cycles = (await cycleFanOuts(queues, startedEpochMs)).filter((c) => c.enqueued > 0);
-    return {
-      orders: setup.orders,
-      seconds,
-      ordersPerSecond: setup.orders / seconds,
-      workerPeakRssMb: workers.map((w) => processMemoryMb(w.pid, 'VmHWM')),
-      workerLiveHeapMb: gcTraces.map((trace) => maxLiveMb(trace.stop())),
-      redisCallsPerOrder: perOrder(calls, setup.orders),
-      cycles,
-    };
+    return { ...figures, cycles };
   });
 }

@@ -1,4 +1,9 @@
+import type { Redis } from 'ioredis';
+import type { BenchChild } from './child.ts';
 import type { CycleFanOut } from './cycle-log.ts';
+import { type MajorGc, maxLiveMb } from './gc-trace.ts';
+import { processMemoryMb } from './proc-memory.ts';
+import { commandCalls } from './redis-admin.ts';
 
 /** One measured run of a throughput pipeline (ordermanagement, the bare ceiling or the serial baseline). */
 export interface ThroughputRun {
@@ -23,4 +28,28 @@ export function perOrder(calls: Record<string, number>, orders: number, top = 12
     .slice(0, top)
     .map(([name, n]): [string, number] => [name, Math.round((100 * n) / orders) / 100]);
   return { total: Math.round((100 * total) / orders) / 100, ...Object.fromEntries(rows) };
+}
+
+/**
+ * The figures of a run of worker processes, read the moment its orders are done: the time since
+ * `started` (a performance.now() reading), each process's peak memory and live heap, and the Redis
+ * commands since the command stats were reset.
+ */
+export async function workerRunFigures(
+  admin: Redis,
+  orders: number,
+  started: number,
+  workers: readonly BenchChild[],
+  gcTraces: readonly { stop(): MajorGc[] }[],
+): Promise<ThroughputRun> {
+  const seconds = (performance.now() - started) / 1000;
+  const calls = await commandCalls(admin);
+  return {
+    orders,
+    seconds,
+    ordersPerSecond: orders / seconds,
+    workerPeakRssMb: workers.map((w) => processMemoryMb(w.pid, 'VmHWM')),
+    workerLiveHeapMb: gcTraces.map((trace) => maxLiveMb(trace.stop())),
+    redisCallsPerOrder: perOrder(calls, orders),
+  };
 }
