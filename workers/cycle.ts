@@ -1,5 +1,6 @@
 import { type Job, WaitingChildrenError } from 'bullmq';
 import type { OrderApi } from '../src/clients/order-api.ts';
+import { nextSkip } from '../src/domain/paging.ts';
 import type { UpstreamHealth } from '../src/domain/upstream-health.ts';
 import { enqueueOrders } from '../src/enqueue.ts';
 import { SimulatedFailure } from '../src/errors.ts';
@@ -77,7 +78,10 @@ async function fanOutOrders(job: CycleJob, deps: CycleDeps, log: Logger): Promis
       ...deps.health?.recent(),
     });
   }
-  for (let skip = 0; ; ) {
+  // Counted from the start of this pass: children that finished before it had left the list before it was read.
+  const finishedAtStart = await finishedChildren(job);
+  for (let listed = 0; ; ) {
+    const skip = listed === 0 ? 0 : nextSkip(listed, (await finishedChildren(job)) - finishedAtStart);
     const page = await deps.orderApi.listRegistered(skip, deps.pageSize);
     counts.pages += 1;
     counts.fetched += page.orders.length;
@@ -106,8 +110,13 @@ async function fanOutOrders(job: CycleJob, deps: CycleDeps, log: Logger): Promis
       counts.skipped += skipped.length;
     }
     if (page.size < deps.pageSize || (limit !== undefined && counts.enqueued >= limit)) return counts;
-    skip += page.size;
+    listed += page.size;
   }
+}
+
+/** Children that completed: their orders have left `registered` (failed ones may still be there). */
+async function finishedChildren(job: CycleJob): Promise<number> {
+  return (await job.getDependenciesCount({ processed: true })).processed ?? 0;
 }
 
 /**

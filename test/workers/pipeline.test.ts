@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CYCLE_JOB } from '../../src/jobs.ts';
 import { upsertCycleScheduler } from '../../src/scheduler.ts';
 import { cleanupAfterEach } from '../helpers/cleanup.ts';
+import { startGate } from '../helpers/gate.ts';
 import {
   EXACT,
   invariants,
@@ -175,6 +176,31 @@ describe('cycles', () => {
     });
     expect(done.returnvalue.outcomes).toEqual({ shipped: 0, blocked: 0, closed: 0, skipped: 0, failed: 4 });
     expect(await p.queues.orders.getFailedCount()).toBe(4);
+  });
+
+  it('page past the orders their workers shipped meanwhile, so one pass lists every order', async () => {
+    const h = await harness({ orders: 300, stock: { oak: 1000, maple: 1000, birch: 1000, elm: 1000, pine: 1000 } });
+    let p: RunningPipeline | undefined;
+    // The answer to the second page is held until the first page's 100 orders have shipped (moving
+    // the rest of the list up by 100), then the workers pause so that nothing moves until the next page.
+    const orders = await startGate(h.sim.orderUrl, async (url) => {
+      if (url.searchParams.get('skip') !== '100' || p === undefined) return;
+      const running = p;
+      await waitFor('the first page to ship', async () => (await running.queues.orders.getCompletedCount()) >= 100);
+      await running.workers.processOrder.pause();
+    });
+    cleanup(() => orders.close());
+    p = await pipeline(h.sim, { PAGE_SIZE: '100', API_URL_ORDERS: orders.url });
+    const cycle = await p.queues.cycles.add(CYCLE_JOB, {});
+    const fanOut = await waitFor(
+      'the fan-out',
+      async () => (await p?.queues.cycles.getJob(cycle.id as string))?.data.fanOut,
+    );
+    // Paging on from skip 200 would have found the list's end there, 100 orders short.
+    expect(fanOut).toEqual({ fetched: 300, enqueued: 300, skipped: 0, invalid: 0, pages: 4 });
+    p.workers.processOrder.resume();
+    await waitFor('every order to ship', () => h.store.countByStatus().shipped === 300);
+    expect(invariants(h)).toEqual({ registered: 0, excess: EXACT, doubleDecreases: [] });
   });
 
   it('run one at a time across replicas', async () => {
