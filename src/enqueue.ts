@@ -8,6 +8,9 @@ import type { Queues } from './queues.ts';
 /** BullMQ answers this id instead of throwing when a job id already belongs to another parent. */
 const PARENT_JOB_CANNOT_BE_REPLACED = '-7';
 
+/** Jobs per bulk-add transaction. */
+const ADD_CHUNK = 250;
+
 /**
  * Which of the keys exist, in one call: a pipeline of EXISTS is one command (and one trace span)
  * per order. The queue prefix's hash tag keeps the keys in one Cluster slot.
@@ -59,16 +62,21 @@ export async function enqueueOrders(
     else fresh.push(jobData);
   });
   if (fresh.length === 0) return { added: [], skipped };
-  // One round trip whatever the page size: the caller's span stands for it, not a span per added job.
-  const jobs = await context.with(suppressTracing(context.active()), () =>
-    queue.addBulk(
-      fresh.map((jobData) => ({
-        name: PROCESS_ORDER_JOB,
-        data: jobData,
-        opts: { ...opts, jobId: orderJobId(jobData.orderId) },
-      })),
-    ),
+  const bulk: Parameters<typeof queue.addBulk>[0] = fresh.map((jobData) => ({
+    name: PROCESS_ORDER_JOB,
+    data: jobData,
+    opts: { ...opts, jobId: orderJobId(jobData.orderId) },
+  }));
+  // The caller's span stands for these adds, not a span per added job. Several transactions sent
+  // without waiting let this process encode the next while Redis runs the last.
+  const chunks = Array.from({ length: Math.ceil(bulk.length / ADD_CHUNK) }, (_, i) =>
+    bulk.slice(i * ADD_CHUNK, (i + 1) * ADD_CHUNK),
   );
+  const jobs = (
+    await context.with(suppressTracing(context.active()), () =>
+      Promise.all(chunks.map((chunk) => queue.addBulk(chunk))),
+    )
+  ).flat();
   const added: string[] = [];
   jobs.forEach((job, i) => {
     if (String(job.id) === PARENT_JOB_CANNOT_BE_REPLACED) skipped.push((fresh[i] as ProcessOrderData).orderId);
