@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'bullmq';
@@ -8,7 +7,7 @@ import { UpstreamHealth } from '../src/domain/upstream-health.ts';
 import type { ReadinessCheck } from '../src/health.ts';
 import { CYCLE_QUEUE, ORDER_QUEUE } from '../src/jobs.ts';
 import type { Logger } from '../src/logger.ts';
-import { createQueues } from '../src/queues.ts';
+import { createQueues, type Queues } from '../src/queues.ts';
 import { createRandom } from '../src/random.ts';
 import { workerConnection } from '../src/redis.ts';
 import { createStockLock } from '../src/stock-lock.ts';
@@ -28,6 +27,28 @@ export interface Workers {
   readonly readinessChecks: Record<string, ReadinessCheck>;
   /** Waits for active jobs to finish, then releases every connection. */
   close(): Promise<void>;
+}
+
+/** What waiting for a connection needs: ioredis' status and its `ready` event (BullMQ's clients and ours have both). */
+interface Connection {
+  readonly status: string;
+  once(event: 'ready', listener: () => void): unknown;
+}
+
+async function connectionsOf(queues: Queues, workers: readonly Worker[]): Promise<Connection[]> {
+  const clients = await Promise.all(
+    workers.flatMap((worker) => [worker.backend.client, worker.backend.blockingClient]),
+  );
+  return [queues.redis, ...clients.filter((client) => client !== undefined)];
+}
+
+/** Resolves once no connection is waiting to reconnect or reconnecting. */
+function whenReady(connections: readonly Connection[]): Promise<unknown> {
+  return Promise.all(
+    connections
+      .filter((connection) => connection.status === 'reconnecting' || connection.status === 'connecting')
+      .map((connection) => new Promise<void>((resolve) => connection.once('ready', resolve))),
+  );
 }
 
 /** One process runs both workers; any number of such processes may run side by side. */
@@ -122,11 +143,12 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Work
     },
     async close() {
       stopObserving();
-      // Closing while a connection is still reconnecting stops the reconnect and leaves BullMQ
-      // waiting on commands that never run: give a restarted Redis a moment to come back first.
-      if (queues.redis.status !== 'ready') {
-        await Promise.race([once(queues.redis, 'ready'), sleep(RECONNECT_GRACE_MS)]);
-      }
+      // An ioredis client disconnected while it waits to reconnect stays `reconnecting` without the
+      // `end` event BullMQ's close awaits, so the close never returns (bullmq#4656, ioredis#2169).
+      // After a Redis restart each connection reconnects on its own backoff: wait for all of them,
+      // the workers' blocking ones included, not only for the first to be back.
+      // A client that never connected has no connection to wait for: the grace bounds that too.
+      await Promise.race([connectionsOf(queues, [cycle, processOrder]).then(whenReady), sleep(RECONNECT_GRACE_MS)]);
       await Promise.all([cycle.close(), processOrder.close()]);
       await Promise.all([queues.close(), upstream.close()]);
       connection.close();
