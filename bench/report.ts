@@ -160,15 +160,24 @@ function memory({ summaries: s }: ReportInput): string {
   return lines.join('\n');
 }
 
-function telemetry({ summaries: s }: ReportInput, shapeText: string): string {
-  const t = s.telemetry;
-  if (t === undefined) return '5. Telemetry: not run';
+function telemetry({ summaries: s }: ReportInput): string {
+  if (s.telemetry.length === 0) return '5. Telemetry: not run';
+  const rows = s.telemetry.map((t) => [
+    `${t.latencyMs} ms`,
+    shape(t),
+    range(t.off),
+    range(t.on),
+    range(t.cost, pct, ' %'),
+    range(t.unsampled),
+    range(t.unsampledCost, pct, ' %'),
+    range(t.spansPerOrder, (n) => n.toFixed(1)),
+  ]);
   return [
-    `5. Telemetry: preload + OTLP/HTTP export to a local receiver vs no preload, 0 ms, ${shapeText}, orders/s`,
+    "5. Telemetry, orders/s: no preload vs the preload exporting over OTLP/HTTP (JSON) to a local receiver, and vs the preload with nothing sampled (OTEL_TRACES_SAMPLER=always_off: instrumenting alone); each latency in scenario 1's best shape (or the largest concurrency, 1 process)",
     textTable(
-      ['preload off', 'preload on', 'cost', 'spans received'],
-      [[range(t.off), range(t.on), range(t.cost, pct, ' %'), range(t.spans)]],
-      0,
+      ['latency', 'shape', 'preload off', 'preload on', 'cost', 'nothing sampled', 'cost', 'spans/order'],
+      rows,
+      2,
     ),
   ].join('\n');
 }
@@ -181,7 +190,7 @@ function targets({ targets: checks }: ReportInput): string {
   ].join('\n');
 }
 
-export function renderReport(input: ReportInput, telemetryShape: string): string {
+export function renderReport(input: ReportInput): string {
   const parts = [
     header(input),
     throughput(input),
@@ -189,7 +198,7 @@ export function renderReport(input: ReportInput, telemetryShape: string): string
     fanOut(input),
     latency(input),
     memory(input),
-    telemetry(input, telemetryShape),
+    telemetry(input),
     targets(input),
   ];
   const { neighbours: n, summaries: s } = input;

@@ -74,20 +74,24 @@ async function main(): Promise<number> {
     if (scenarios.has('lock')) results.stockLock = await runStockLock(run);
     if (scenarios.has('fanout')) results.fanOut = await runFanOut(run);
     if (scenarios.has('latency')) results.latency = await runLatency(run);
-    const best0 = summarizeResults(results).best.find((b) => b.latencyMs === 0);
-    const telemetryShape = {
-      concurrency: best0?.concurrency ?? Math.max(...settings.concurrencies),
-      processes: best0?.processes ?? 1,
-    };
-    if (scenarios.has('telemetry')) results.telemetry = await runTelemetry(run, telemetryShape);
+    // Each latency's best worker shape of scenario 1; without scenario 1, the largest concurrency in one process.
+    const best = summarizeResults(results).best;
+    const telemetryShapes = settings.latencies.map((latencyMs) => {
+      const b = best.find((row) => row.latencyMs === latencyMs);
+      return {
+        latencyMs,
+        concurrency: b?.concurrency ?? Math.max(...settings.concurrencies),
+        processes: b?.processes ?? 1,
+      };
+    });
+    if (scenarios.has('telemetry')) results.telemetry = await runTelemetry(run, telemetryShapes);
     plan.finish();
 
     const summaries = summarizeResults(results);
     const targets = checkTargets(summaries);
     const seconds = (performance.now() - started) / 1000;
-    const shapeText = `c${telemetryShape.concurrency} ×${telemetryShape.processes}${best0 ? ' (best shape at 0 ms)' : ''}`;
     const seen = neighbours.stop();
-    const report = renderReport({ settings, environment, summaries, targets, neighbours: seen, seconds }, shapeText);
+    const report = renderReport({ settings, environment, summaries, targets, neighbours: seen, seconds });
     process.stdout.write(`\n${report}`);
 
     mkdirSync(settings.outDir, { recursive: true });

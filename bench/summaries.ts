@@ -67,7 +67,20 @@ export interface Summaries {
     };
   };
   readonly latency?: { p50?: Summary; p95?: Summary; p99?: Summary; max?: Summary };
-  readonly telemetry?: { off?: Summary; on?: Summary; cost?: Summary; spans?: Summary };
+  /** Per latency of scenario 1, in that latency's best worker shape. */
+  readonly telemetry: {
+    latencyMs: number;
+    concurrency: number;
+    processes: number;
+    off?: Summary;
+    on?: Summary;
+    unsampled?: Summary;
+    /** 1 − on/off per run. */
+    cost?: Summary;
+    /** 1 − unsampled/off per run: instrumenting alone. */
+    unsampledCost?: Summary;
+    spansPerOrder?: Summary;
+  }[];
   /** Worker processes' peak RSS by concurrency, over every ordermanagement run of scenario 1. */
   readonly workerRss: { concurrency: number; peakMb?: Summary; liveMb?: Summary; bareMb?: Summary }[];
   /** Measurements (runs of every scenario) that overlapped another heavy program, of all taken. */
@@ -81,7 +94,7 @@ function allOutcomes(results: Results): Outcome<unknown>[] {
     ...(results.stockLock?.points ?? []).flatMap((p) => [...p.lockOn, ...p.lockOff]),
     ...(results.fanOut?.runs ?? []),
     ...(results.latency?.runs ?? []),
-    ...(results.telemetry?.runs ?? []),
+    ...(results.telemetry?.points ?? []).flatMap((p) => p.runs),
   ];
 }
 
@@ -163,8 +176,6 @@ export function summarizeResults(results: Results): Summaries {
   const processed = fanRuns.find((r) => r.processed !== undefined)?.processed;
   const l = results.latency;
   const latRuns = values(l?.runs ?? []);
-  const tel = results.telemetry;
-  const telRuns = values(tel?.runs ?? []);
   return {
     sweep,
     serial: (t?.serial ?? []).map((s) => ({ latencyMs: s.latencyMs, orders: s.orders, rate: rate(s.runs) })),
@@ -206,16 +217,21 @@ export function summarizeResults(results: Results): Summaries {
           },
         }
       : {}),
-    ...(tel
-      ? {
-          telemetry: {
-            off: summarize(telRuns.map((r) => r.off.ordersPerSecond)),
-            on: summarize(telRuns.map((r) => r.on.ordersPerSecond)),
-            cost: summarize(telRuns.map((r) => 1 - r.on.ordersPerSecond / r.off.ordersPerSecond)),
-            spans: summarize(telRuns.map((r) => r.received.spans)),
-          },
-        }
-      : {}),
+    telemetry: (results.telemetry?.points ?? []).map((p) => {
+      const runs = values(p.runs);
+      const orders = results.telemetry?.orders ?? Number.NaN;
+      return {
+        latencyMs: p.latencyMs,
+        concurrency: p.concurrency,
+        processes: p.processes,
+        off: summarize(runs.map((r) => r.off.ordersPerSecond)),
+        on: summarize(runs.map((r) => r.on.ordersPerSecond)),
+        unsampled: summarize(runs.map((r) => r.unsampled.ordersPerSecond)),
+        cost: summarize(runs.map((r) => 1 - r.on.ordersPerSecond / r.off.ordersPerSecond)),
+        unsampledCost: summarize(runs.map((r) => 1 - r.unsampled.ordersPerSecond / r.off.ordersPerSecond)),
+        spansPerOrder: summarize(runs.map((r) => r.received.spans / orders)),
+      };
+    }),
     workerRss,
     disturbed: { count: disturbed(allOutcomes(results)), of: allOutcomes(results).length },
   };

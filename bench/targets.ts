@@ -55,11 +55,16 @@ export function checkTargets(s: Summaries): TargetCheck[] {
     measured: rss500 === undefined ? 'not measured' : `${fixed(rss500, 0)} MB peak (VmHWM)`,
     pass: rss500 === undefined ? undefined : rss500 <= 256,
   });
-  const cost = s.telemetry?.cost?.median;
+  // Judged at every latency measured: a cost met only where the upstream's latency hides it is not met.
+  const costs = s.telemetry.filter((t) => t.cost !== undefined);
+  const worst = Math.max(...costs.map((t) => t.cost?.median ?? Number.NaN));
   checks.push({
     target: 'telemetry cost ≤ 15 %',
-    measured: cost === undefined ? 'not measured' : `${fixed(cost * 100, 1)} % fewer orders/s`,
-    pass: cost === undefined ? undefined : cost <= 0.15,
+    measured:
+      costs.length === 0
+        ? 'not measured'
+        : `${costs.map((t) => `${fixed((t.cost?.median ?? Number.NaN) * 100, 1)} % at ${t.latencyMs} ms`).join(', ')} fewer orders/s`,
+    pass: costs.length === 0 ? undefined : worst <= 0.15,
   });
   return checks;
 }

@@ -10,77 +10,101 @@ import type { ThroughputRun } from '../throughput-run.ts';
 export interface TelemetryRun {
   readonly off: ThroughputRun;
   readonly on: ThroughputRun;
+  /**
+   * The preload with every instrumentation in place but no span sampled: what instrumenting costs
+   * before a single span is recorded or exported, the floor under `on`.
+   */
+  readonly unsampled: ThroughputRun;
   /** What the receiver got during the telemetry-on run: proof the export really happened. */
   readonly received: OtlpCounts;
 }
 
-export interface TelemetryResult {
-  readonly orders: number;
+export interface TelemetryShape {
   readonly latencyMs: number;
   readonly concurrency: number;
   readonly processes: number;
-  readonly metricExportIntervalMs: number;
+}
+
+export interface TelemetryPoint extends TelemetryShape {
   readonly runs: Outcome<TelemetryRun>[];
+}
+
+export interface TelemetryResult {
+  readonly orders: number;
+  readonly metricExportIntervalMs: number;
+  readonly points: TelemetryPoint[];
 }
 
 const METRIC_EXPORT_INTERVAL_MS = 10_000;
 
 export function telemetryWeight(settings: BenchSettings): number {
-  return settings.runs * 2 * (estimate.startup + 1.3 * estimate.drain(settings.orders, 0));
+  const perLatency = (latencyMs: number) =>
+    settings.runs * (3 * estimate.startup + 3.3 * estimate.drain(settings.orders, latencyMs));
+  return settings.latencies.reduce((sum, latencyMs) => sum + perLatency(latencyMs), 0);
 }
 
 /**
- * Scenario 5. The same run (latency 0, the best worker shape of scenario 1) with the telemetry
- * preload exporting over OTLP/HTTP to a receiver in this process, and without the preload; the two
- * swap places every other run.
+ * Scenario 5. Scenario 1 (each latency, in its best worker shape) with the telemetry preload
+ * exporting over OTLP/HTTP to a receiver in this process, with the preload but nothing sampled, and
+ * without the preload; the three rotate places from run to run so none always runs first.
  */
-export function runTelemetry(
-  ctx: BenchContext,
-  shape: { concurrency: number; processes: number },
-): Promise<TelemetryResult> {
+export function runTelemetry(ctx: BenchContext, shapes: readonly TelemetryShape[]): Promise<TelemetryResult> {
   const { orders, runs } = ctx.settings;
   return withCleanup(async (cleanup) => {
     const receiver = await startOtlpReceiver(cleanup);
-    const env = {
+    const exporting = {
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
       OTEL_SERVICE_NAME: 'ordermanagement-bench',
       OTEL_METRIC_EXPORT_INTERVAL: String(METRIC_EXPORT_INTERVAL_MS),
     };
-    const setup = { orders, latencyMs: 0, ...shape };
-    const result: TelemetryResult = {
-      orders,
-      latencyMs: 0,
-      ...shape,
-      metricExportIntervalMs: METRIC_EXPORT_INTERVAL_MS,
-      runs: [],
-    };
-    const name = `0 ms · c${shape.concurrency} ×${shape.processes}`;
-    for (let run = 0; run < runs; run++) {
-      const tag = `run ${run + 1}/${runs}`;
-      result.runs.push(
-        await attempt(ctx.neighbours, `telemetry ${tag}`, async () => {
-          let off: ThroughputRun | undefined;
-          let on: ThroughputRun | undefined;
-          let received: OtlpCounts | undefined;
-          const measureOff = async () => {
-            ctx.progress.step(`telemetry ${tag} · ${name} · preload off`, estimate.startup + estimate.drain(orders, 0));
-            off = await measureOm(ctx, setup);
-          };
-          const measureOn = async () => {
-            ctx.progress.step(
-              `telemetry ${tag} · ${name} · preload on, OTLP export`,
-              estimate.startup + 1.6 * estimate.drain(orders, 0),
-            );
-            receiver.take();
-            on = await measureOm(ctx, { ...setup, preload: true, env });
-            received = receiver.take();
-          };
-          for (const step of run % 2 === 0 ? [measureOff, measureOn] : [measureOn, measureOff]) await step();
-          if (off === undefined || on === undefined || received === undefined)
-            throw new Error('a half of the pair is missing');
-          return { off, on, received };
-        }),
-      );
+    const result: TelemetryResult = { orders, metricExportIntervalMs: METRIC_EXPORT_INTERVAL_MS, points: [] };
+    for (const shape of shapes) {
+      const point: TelemetryPoint = { ...shape, runs: [] };
+      result.points.push(point);
+      const setup = { orders, ...shape };
+      const name = `${shape.latencyMs} ms · c${shape.concurrency} ×${shape.processes}`;
+      const drain = estimate.drain(orders, shape.latencyMs);
+      for (let run = 0; run < runs; run++) {
+        const tag = `run ${run + 1}/${runs}`;
+        point.runs.push(
+          await attempt(ctx.neighbours, `telemetry ${name} ${tag}`, async () => {
+            let off: ThroughputRun | undefined;
+            let on: ThroughputRun | undefined;
+            let unsampled: ThroughputRun | undefined;
+            let received: OtlpCounts | undefined;
+            const steps = [
+              async () => {
+                ctx.progress.step(`telemetry ${tag} · ${name} · preload off`, estimate.startup + drain);
+                off = await measureOm(ctx, setup);
+              },
+              async () => {
+                ctx.progress.step(
+                  `telemetry ${tag} · ${name} · preload on, OTLP export`,
+                  estimate.startup + 1.2 * drain,
+                );
+                receiver.take();
+                on = await measureOm(ctx, { ...setup, preload: true, env: exporting });
+                received = receiver.take();
+              },
+              async () => {
+                ctx.progress.step(
+                  `telemetry ${tag} · ${name} · preload on, nothing sampled`,
+                  estimate.startup + 1.1 * drain,
+                );
+                unsampled = await measureOm(ctx, {
+                  ...setup,
+                  preload: true,
+                  env: { ...exporting, OTEL_TRACES_SAMPLER: 'always_off' },
+                });
+              },
+            ];
+            for (let i = 0; i < steps.length; i++) await steps[(run + i) % steps.length]?.();
+            if (off === undefined || on === undefined || unsampled === undefined || received === undefined)
+              throw new Error('a part of the trio is missing');
+            return { off, on, unsampled, received };
+          }),
+        );
+      }
     }
     return result;
   });
