@@ -128,7 +128,9 @@ describe('Dockerfile', () => {
     expect(runtime).toMatch(/^USER node$/m);
     expect(runtime).toMatch(/^HEALTHCHECK /m);
     expect(runtime).toContain('/readyz');
-    expect(runtime).toContain('ENTRYPOINT ["node", "--import", "./dist/src/telemetry/preload.js", "dist/src/cli.js"]');
+    expect(runtime).toMatch(
+      /^ENTRYPOINT \["node", (?:"--[\w-]+=\w+", )*"--import", "\.\/dist\/src\/telemetry\/preload\.js", "dist\/src\/cli\.js"\]$/m,
+    );
     const [, command] = /^CMD \["(\w+)"\]$/m.exec(runtime) ?? [];
     expect(Object.keys(COMMANDS)).toContain(command);
   });
@@ -139,6 +141,7 @@ describe('Dockerfile', () => {
     expect(options).toEqual([
       expect.stringMatching(/^--max-semi-space-size=\d+$/),
       expect.stringMatching(/^--max-old-space-size=\d+$/),
+      expect.stringMatching(/^--heap-growing-percent=\d+$/),
     ]);
     expect(shippedNodeOptions()).toEqual(options);
   });
