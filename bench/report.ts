@@ -24,7 +24,7 @@ function header({ settings: st, environment: env, seconds }: ReportInput): strin
   return [
     `ordermanagement bench · ${env.cores} cores (${env.cpu}), ${env.memoryGb} GB · Node ${env.node} · Redis ${env.redis} · commit ${env.commit}${tree}`,
     `${st.runs} run(s) per figure: median (min–max); ratios are taken within each run, then their median. Took ${sec(seconds / 60)} min.`,
-    `Workers are real processes (node ${shippedNodeOptions().join(' ')} src/cli.ts worker, the image's NODE_OPTIONS; no telemetry preload unless said), LOG_LEVEL=` +
+    `Workers are real processes (node ${shippedNodeOptions().join(' ')} src/cli.ts worker, the image's Node options; no telemetry preload unless said), LOG_LEVEL=` +
       `${st.logLevel}, ERROR_RATE=0, simulator errorRate 0, stock plentiful, SERIALIZE_STOCK_DECREASES=false (the simulator is atomic; see 1b).`,
   ].join('\n');
 }
