@@ -219,7 +219,6 @@ export function summarizeResults(results: Results): Summaries {
       : {}),
     telemetry: (results.telemetry?.points ?? []).map((p) => {
       const runs = values(p.runs);
-      const orders = results.telemetry?.orders ?? Number.NaN;
       return {
         latencyMs: p.latencyMs,
         concurrency: p.concurrency,
@@ -229,7 +228,7 @@ export function summarizeResults(results: Results): Summaries {
         unsampled: summarize(runs.map((r) => r.unsampled.ordersPerSecond)),
         cost: summarize(runs.map((r) => 1 - r.on.ordersPerSecond / r.off.ordersPerSecond)),
         unsampledCost: summarize(runs.map((r) => 1 - r.unsampled.ordersPerSecond / r.off.ordersPerSecond)),
-        spansPerOrder: summarize(runs.map((r) => r.received.spans / orders)),
+        spansPerOrder: summarize(runs.map((r) => r.received.spans / r.on.orders)),
       };
     }),
     workerRss,
