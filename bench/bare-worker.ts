@@ -10,8 +10,8 @@ import { createOrderApi } from '../src/clients/order-api.ts';
 import { createStockApi } from '../src/clients/stock-api.ts';
 import { loadConfig } from '../src/config.ts';
 import { backoffDelay } from '../src/domain/backoff.ts';
+import { outcomeOf } from '../src/domain/decrease.ts';
 import { createRandom } from '../src/random.ts';
-import { decreaseStock } from '../workers/process-order.ts';
 import { BARE_QUEUE, type BareJobData, GO_LINE, READY_LINE } from './bare-job.ts';
 import { benchRedis } from './redis-client.ts';
 
@@ -27,7 +27,9 @@ const worker = new Worker<BareJobData>(
   BARE_QUEUE,
   async (job: Job<BareJobData>) => {
     const { orderId, woodType, quantity } = job.data;
-    const outcome = await decreaseStock(stockApi, { id: orderId, woodType, quantity, status: 'registered' });
+    const answer = await stockApi.decrease(woodType, quantity, `order-${orderId}`);
+    const outcome = outcomeOf(answer);
+    if (outcome === undefined) throw new Error(`decrease of order ${orderId} in doubt`);
     await orderApi.setStatus(orderId, outcome);
     return outcome;
   },

@@ -8,7 +8,7 @@ import { JsonHttpClient } from '../src/clients/http.ts';
 import { createOrderApi } from '../src/clients/order-api.ts';
 import { createStockApi } from '../src/clients/stock-api.ts';
 import { loadConfig } from '../src/config.ts';
-import { decreaseStock } from '../workers/process-order.ts';
+import { outcomeOf } from '../src/domain/decrease.ts';
 
 const config = loadConfig();
 const limit = Number(process.env.BENCH_SERIAL_ORDERS);
@@ -25,7 +25,9 @@ while (done < limit) {
   const page = await orderApi.listRegistered(0, Math.min(config.pageSize, limit - done));
   if (page.orders.length === 0) break;
   for (const order of page.orders) {
-    await orderApi.setStatus(order.id, await decreaseStock(stockApi, order));
+    const outcome = outcomeOf(await stockApi.decrease(order.woodType, order.quantity, `order-${order.id}`));
+    if (outcome === undefined) throw new Error(`decrease of order ${order.id} in doubt`);
+    await orderApi.setStatus(order.id, outcome);
     done += 1;
   }
 }

@@ -82,7 +82,7 @@ const schema = {
     env: 'WORKER_CONCURRENCY',
   },
   httpTimeoutMs: {
-    doc: 'Timeout in ms for connecting, for response headers and between body chunks.',
+    doc: 'The most one request to the Order or Stock API may take, in ms, from connecting to the last byte of the answer.',
     format: 'positive-int',
     default: 5000,
     env: 'HTTP_TIMEOUT_MS',
@@ -128,6 +128,18 @@ const schema = {
     format: 'positive-int',
     default: 30000,
     env: 'STOCK_LOCK_WAIT_MS',
+  },
+  stockLockLeaseMs: {
+    doc: "How long a wood type's lock outlives a holder that vanished mid-call; renewed before each request, so it must outlast one (HTTP_TIMEOUT_MS plus a second).",
+    format: 'positive-int',
+    default: 15000,
+    env: 'STOCK_LOCK_LEASE_MS',
+  },
+  ledgerKeepSeconds: {
+    doc: 'How long the decrease ledger keeps what it knows of an order once its stock call is settled; at least as long as any job is kept. Entries in doubt or waiting for a person are kept until settled.',
+    format: 'non-negative-int',
+    default: 30 * 24 * 3600,
+    env: 'LEDGER_KEEP_SECONDS',
   },
   backpressureRatio: {
     doc: 'Backpressure: when at least this share of the last 30 s of upstream calls failed (and 20 or more did), cycles add only BACKPRESSURE_PROBE_ORDERS orders; 0 turns it off.',
@@ -178,10 +190,16 @@ const schema = {
     env: 'KEEP_FAILED_SECONDS',
   },
   jobLockMs: {
-    doc: "How long a worker's lock on a job lasts (renewed while it runs); a job whose worker died is picked up by another after about this long.",
+    doc: "How long a worker's lock on a job lasts (renewed while it runs); a job whose worker died is picked up by another after about this long. At least HTTP_TIMEOUT_MS plus a second.",
     format: 'positive-int',
     default: 30000,
     env: 'JOB_LOCK_MS',
+  },
+  jobMaxStalls: {
+    doc: 'How often a job may be picked up again after its worker vanished before it fails for good (the ledger makes a rerun safe).',
+    format: 'non-negative-int',
+    default: 10,
+    env: 'JOB_MAX_STALLS',
   },
   shutdownTimeoutMs: {
     doc: 'On SIGTERM/SIGINT, how long active jobs may take to finish before the process exits anyway.',
@@ -333,6 +351,8 @@ export interface Config {
   readonly serializeDecreases: boolean;
   readonly stockIdempotencyKeys: 'ignored' | 'honoured';
   readonly stockLockWaitMs: number;
+  readonly stockLockLeaseMs: number;
+  readonly ledgerKeepSeconds: number;
   readonly backpressureRatio: number;
   readonly backpressureProbe: number;
   readonly orderRereadAfterMs: number;
@@ -342,6 +362,7 @@ export interface Config {
   readonly keepCompletedCount: number;
   readonly keepFailedSeconds: number;
   readonly jobLockMs: number;
+  readonly jobMaxStalls: number;
   readonly shutdownTimeoutMs: number;
   readonly healthHost: string;
   readonly healthPort: number;
@@ -533,6 +554,7 @@ const FAMILIES = [
   'TRACE_',
   'SERIALIZE_',
   'JOB_',
+  'LEDGER_',
 ];
 
 /** A misspelt variable would silently leave its default in force; name it, and the one meant. */
@@ -563,7 +585,37 @@ function distance(a: string, b: string): number {
   return previous[b.length] as number;
 }
 
-/** Settings that are each valid but do not go together. */
+/** A request may take this long after HTTP_TIMEOUT_MS before its upstream is surely done with it. */
+const REQUEST_MARGIN_MS = 1000;
+
+/**
+ * Settings that are each valid but do not go together: a lock that can run out while a request it
+ * covers is in flight lets a second holder send beside it, and a ledger that forgets an order while
+ * a job for it is still kept lets that job's replay decrease again.
+ */
+function pairingProblems(config: Config): string[] {
+  const problems = topologyProblems(config.redisClusterNodes, config.redisSentinels, config.queuePrefix);
+  const request = config.httpTimeoutMs + REQUEST_MARGIN_MS;
+  if (config.jobLockMs < request) {
+    problems.push(
+      `JOB_LOCK_MS: must be at least HTTP_TIMEOUT_MS + ${REQUEST_MARGIN_MS} = ${request} (got ${config.jobLockMs})`,
+    );
+  }
+  if (config.stockLockLeaseMs < request) {
+    problems.push(
+      `STOCK_LOCK_LEASE_MS: must be at least HTTP_TIMEOUT_MS + ${REQUEST_MARGIN_MS} = ${request} (got ${config.stockLockLeaseMs})`,
+    );
+  }
+  const longestJob = Math.max(config.keepFailedSeconds, config.keepCompletedSeconds);
+  if (config.ledgerKeepSeconds < longestJob) {
+    problems.push(
+      `LEDGER_KEEP_SECONDS: must be at least KEEP_FAILED_SECONDS and KEEP_COMPLETED_SECONDS = ${longestJob} (got ${config.ledgerKeepSeconds})`,
+    );
+  }
+  return problems;
+}
+
+/** Redis topologies that cannot work together. */
 function topologyProblems(clusterNodes: string, sentinels: string, prefix: string): string[] {
   const problems: string[] = [];
   if (clusterNodes !== '' && sentinels !== '') {
@@ -589,14 +641,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const unknown = unknownVariables(env);
   if (unknown.length > 0) throw new ConfigError(unknown);
-  const topology = topologyProblems(
-    store.get('redisClusterNodes'),
-    store.get('redisSentinels'),
-    store.get('queuePrefix'),
-  );
-  if (topology.length > 0) throw new ConfigError(topology);
   const { randomSeed, simNonAtomic, boardReadOnly, serializeDecreases, simStock, ...rest } = store.getProperties();
-  return Object.freeze({
+  const config = Object.freeze({
     ...rest,
     randomSeed: randomSeed === '' ? undefined : Number(randomSeed),
     simNonAtomic: ['true', '1'].includes(String(simNonAtomic)),
@@ -604,6 +650,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     serializeDecreases: ['true', '1'].includes(String(serializeDecreases)),
     simStock: Object.freeze(parseStockSpec(simStock)),
   }) as Config;
+  const problems = pairingProblems(config);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
 }
 
 export interface ConfigEntry {

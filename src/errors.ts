@@ -1,16 +1,16 @@
+import { errorText } from './domain/order.ts';
+
 /**
  * One taxonomy for everything that can go wrong talking to the Order and Stock APIs.
  * `kind` decides what the worker does; it is computed in one place, `classifyResponse`.
+ * The Stock API's business answers (insufficient stock, no stock row) are outcomes, not failures:
+ * see `classifyDecreaseAnswer`.
  */
 export type FailureKind =
   /** Worth another attempt: network, timeout, 408, 429, 5xx, simulated failures. */
   | 'transient'
   /** Retrying cannot help: other 4xx, a body that breaks the contract. */
   | 'permanent'
-  /** POST /stocks/decrease answered 400 Insufficient stock: a business outcome. */
-  | 'insufficient-stock'
-  /** POST /stocks/decrease answered 404 Stock not found: a business outcome. */
-  | 'stock-not-found'
   /** The order itself does not exist (404 on /orders/<id>). */
   | 'order-not-found';
 
@@ -23,24 +23,17 @@ export class UpstreamError extends Error {
    * sent): whether it took effect is unknown. False for answered requests and refused connections.
    */
   readonly unanswered: boolean;
-  /** The request that failed, when known. */
-  readonly endpoint: Endpoint | undefined;
   constructor(
     kind: FailureKind,
     message: string,
-    options: { statusCode?: number; cause?: unknown; unanswered?: boolean; endpoint?: Endpoint } = {},
+    options: { statusCode?: number; cause?: unknown; unanswered?: boolean } = {},
   ) {
     super(message, { cause: options.cause });
     this.kind = kind;
     this.statusCode = options.statusCode;
     this.unanswered = options.unanswered ?? false;
-    this.endpoint = options.endpoint;
   }
 
-  /** A stock decrease that got no answer: stock may or may not have been taken. */
-  get mayHaveDecreased(): boolean {
-    return this.endpoint === 'decrease-stock' && this.unanswered;
-  }
   get retryable(): boolean {
     return this.kind === 'transient';
   }
@@ -55,25 +48,14 @@ export class SimulatedFailure extends Error {
 }
 
 /** Which request answered, for classification: some statuses mean different things per endpoint. */
-export type Endpoint = 'decrease-stock' | 'get-order' | 'other';
-
-function errorText(body: unknown): string | undefined {
-  return typeof body === 'object' && body !== null && 'error' in body && typeof body.error === 'string'
-    ? body.error
-    : undefined;
-}
+export type Endpoint = 'get-order' | 'other';
 
 /**
  * Maps a non-2xx answer to a failure kind. Business answers are recognised only by status and the
  * contract's exact error text; anything else of that status is treated like any other 4xx.
  */
 export function classifyResponse(endpoint: Endpoint, statusCode: number, body: unknown): FailureKind {
-  const text = errorText(body);
-  if (endpoint === 'decrease-stock') {
-    if (statusCode === 400 && text === 'Insufficient stock') return 'insufficient-stock';
-    if (statusCode === 404 && text === 'Stock not found') return 'stock-not-found';
-  }
-  if (endpoint === 'get-order' && statusCode === 404 && text === 'Order not found') return 'order-not-found';
+  if (endpoint === 'get-order' && statusCode === 404 && errorText(body) === 'Order not found') return 'order-not-found';
   if (statusCode === 408 || statusCode === 429 || statusCode >= 500) return 'transient';
   return 'permanent';
 }
@@ -97,10 +79,16 @@ const MAYBE_SENT_CODES = new Set([
   'UND_ERR_BODY_TIMEOUT',
   'UND_ERR_SOCKET',
   'UND_ERR_CLOSED',
+  'TimeoutError',
+  'AbortError',
 ]);
 
-const errorCode = (error: unknown): string =>
-  typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
+/** The error's code, or for the total request deadline (an AbortSignal), its name. */
+function errorCode(error: unknown): string {
+  if (typeof error !== 'object' || error === null) return '';
+  if ('name' in error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return error.name;
+  return 'code' in error ? String(error.code) : '';
+}
 
 /** Classifies an error thrown before any answer arrived (the request never completed). */
 export function classifyNetworkError(error: unknown): FailureKind {
@@ -117,3 +105,47 @@ export function mayHaveBeenSent(error: unknown): boolean {
 export function coerceError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error), { cause: error });
 }
+
+/**
+ * A failure of this project's own making rather than an upstream's: a fixed `code` to match on, and
+ * whether another attempt of the job may help.
+ */
+export abstract class WorkError extends Error {
+  abstract readonly code: string;
+  abstract readonly retryable: boolean;
+}
+
+/** Waited STOCK_LOCK_WAIT_MS for a wood type's lock. The upstream is not at fault: no backpressure. */
+export class StockLockTimeout extends WorkError {
+  override readonly name = 'StockLockTimeout';
+  readonly code = 'STOCK_LOCK_TIMEOUT';
+  readonly retryable = true;
+}
+
+/** The worker is shutting down: the attempt is handed back before its decrease was sent. */
+export class ShuttingDown extends WorkError {
+  override readonly name = 'ShuttingDown';
+  readonly code = 'SHUTTING_DOWN';
+  readonly retryable = true;
+}
+
+/** The order's decrease is in doubt and not resolved yet: a later attempt resolves it before anything else. */
+export class DecreaseInDoubt extends WorkError {
+  override readonly name = 'DecreaseInDoubt';
+  readonly code = 'DECREASE_IN_DOUBT';
+  readonly retryable = true;
+}
+
+/** Whether the order's decrease happened cannot be told from the Stock API: a person must say. */
+export class DecreaseNeedsPerson extends WorkError {
+  override readonly name = 'DecreaseNeedsPerson';
+  readonly code = 'DECREASE_NEEDS_PERSON';
+  readonly retryable = false;
+}
+
+/** Whether another attempt of a job may help. A Redis error reply (LOADING after a restart, say) passes. */
+export const isRetryable = (error: Error): boolean =>
+  error instanceof SimulatedFailure ||
+  error.name === 'ReplyError' ||
+  (error instanceof UpstreamError && error.retryable) ||
+  (error instanceof WorkError && error.retryable);

@@ -57,17 +57,6 @@ export interface ProcessOrderData {
   orderId: number;
   /** Trusted while the job is younger than ORDER_REREAD_AFTER_MS; absent for replays, which always read. */
   listed?: ListedOrder;
-  /**
-   * The stock call's outcome, recorded when the status update after it failed (or set by a replay
-   * with `--decreased`): `shipped` means the stock is taken. A retry or replay that finds it goes
-   * straight to the status update and never decreases again.
-   */
-  decided?: Outcome;
-  /**
-   * Recorded just before the decrease goes out and cleared when the Stock API answered with a
-   * failure: found set without `decided`, the decrease may have happened.
-   */
-  decreaseSent?: boolean;
   /** The trace this job continues: its cycle's, or the replay's that added it. */
   trace?: TraceCarrier;
   /** For a replayed order, the trace of the original attempt, linked from the new one. */
@@ -86,12 +75,10 @@ export interface ProcessOrderResult {
 /** One job id per order: the key that keeps an order from being enqueued twice. */
 export const orderJobId = (orderId: number): string => `order-${orderId}`;
 
-const OUTCOMES: readonly Outcome[] = ['shipped', 'blocked', 'closed'];
-
 /** Job data can be hand-made (Bull Board, redis-cli): check it before trusting it. */
 export function parseProcessOrderData(value: unknown): ProcessOrderData {
   if (typeof value !== 'object' || value === null) throw new InvalidPayloadError('job data must be an object');
-  const { orderId, listed, decided, decreaseSent, trace, replayOf } = value as Record<string, unknown>;
+  const { orderId, listed, trace, replayOf } = value as Record<string, unknown>;
   if (!isOrderId(orderId)) {
     throw new InvalidPayloadError(`job data orderId must be a positive integer, got ${JSON.stringify(orderId)}`);
   }
@@ -99,14 +86,6 @@ export function parseProcessOrderData(value: unknown): ProcessOrderData {
     throw new InvalidPayloadError(
       `job data listed must be { woodType: ${WOOD_TYPES.join('|')}, quantity: a positive integer }, got ${JSON.stringify(listed)}`,
     );
-  }
-  if (decided !== undefined && !OUTCOMES.includes(decided as Outcome)) {
-    throw new InvalidPayloadError(
-      `job data decided must be one of ${OUTCOMES.join(', ')}, got ${JSON.stringify(decided)}`,
-    );
-  }
-  if (decreaseSent !== undefined && typeof decreaseSent !== 'boolean') {
-    throw new InvalidPayloadError(`job data decreaseSent must be true or false, got ${JSON.stringify(decreaseSent)}`);
   }
   for (const [name, carrier] of [
     ['trace', trace],
@@ -116,7 +95,7 @@ export function parseProcessOrderData(value: unknown): ProcessOrderData {
       throw new InvalidPayloadError(`job data ${name} must be an object of strings (W3C trace context)`);
     }
   }
-  return { ...(value as ProcessOrderData), orderId, ...(decided === undefined ? {} : { decided: decided as Outcome }) };
+  return { ...(value as ProcessOrderData), orderId };
 }
 
 function isListedOrder(value: unknown): value is ListedOrder {

@@ -4,6 +4,7 @@ import { orderJobId } from '../src/jobs.ts';
 import { cleanupAfterEach } from './helpers/cleanup.ts';
 import { runCli } from './helpers/cli.ts';
 import {
+  attribute,
   childEnv,
   type RunningPipeline,
   type SimHarness,
@@ -103,23 +104,34 @@ describe('ordermanagement replay', () => {
     expect(await p.queues.orders.count()).toBe(1);
   });
 
-  it('retries a failed job from its recorded step: the status is set, the stock is not taken again', async () => {
-    // Every status update fails, so the job runs out of attempts after the stock was taken.
-    await setup({ errorRate: 0, statusUpdateErrorRate: 1, honourIdempotencyKey: false });
+  it('retries a failed job: the ledger holds its decision, so the status is set and the stock not taken again', async () => {
+    // Every status update is refused (a misconfigured proxy): the job fails after the stock was taken.
+    await setup({ errorRate: 0, statusUpdateErrorRate: 1, statusUpdateErrorStatus: 403, honourIdempotencyKey: false });
     await enqueueOrders(p.queues, [1]);
     const failed = await waitFor('the job to fail', async () => {
       const job = await p.queues.orders.getJob(orderJobId(1));
       return (await job?.getState()) === 'failed' ? job : undefined;
     });
-    expect(failed.data.decided).toBe('shipped');
+    expect(failed.failedReason).toContain('answered 403');
+    expect(await p.ledger.order(1)).toMatchObject({ state: 'taken', outcome: 'shipped' });
     expect(h.store.orders.get(1)?.order_status).toBe('registered');
 
     h.options.statusUpdateErrorRate = 0;
     const result = await runCli(['replay', '1'], childEnv(p.config));
-    expect(result.code).toBe(0);
-    expect(result.stdout).toContain('order 1: retried failed job order-1 (stock step done: shipped');
+    expect(result).toMatchObject({ code: 0, stdout: 'order 1: retried failed job order-1\n' });
     await waitFor('order 1 to ship', () => h.store.orders.get(1)?.order_status === 'shipped');
-    expect(h.store.decreasesByKey.get('order-1-decrease')).toBe(1);
+    expect((await attribute(h, p.ledger)).perOrder.get(1)).toBe(1);
+    expect(h.store.decreaseLog).toHaveLength(1);
+  });
+
+  it("refuses a person's answer for an order whose decrease is not in doubt", async () => {
+    await setup();
+    const result = await runCli(['replay', '--decreased', '2'], childEnv(p.config));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      'order 2 has no stock decrease waiting for a person; replay it without --decreased',
+    );
+    expect(await p.queues.orders.count()).toBe(0);
   });
 
   it('says an order that is no longer registered has nothing to do', async () => {

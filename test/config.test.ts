@@ -57,6 +57,24 @@ describe('loadConfig', () => {
     expect(configProblems(env)).toEqual([message]);
   });
 
+  it.each([
+    [{ JOB_LOCK_MS: '1' }, 'JOB_LOCK_MS: must be at least HTTP_TIMEOUT_MS + 1000 = 6000 (got 1)'],
+    [
+      { HTTP_TIMEOUT_MS: '29500', STOCK_LOCK_LEASE_MS: '31000' },
+      'JOB_LOCK_MS: must be at least HTTP_TIMEOUT_MS + 1000 = 30500 (got 30000)',
+    ],
+    [
+      { HTTP_TIMEOUT_MS: '20000', JOB_LOCK_MS: '60000' },
+      'STOCK_LOCK_LEASE_MS: must be at least HTTP_TIMEOUT_MS + 1000 = 21000 (got 15000)',
+    ],
+    [
+      { KEEP_FAILED_SECONDS: '7776000' },
+      'LEDGER_KEEP_SECONDS: must be at least KEEP_FAILED_SECONDS and KEEP_COMPLETED_SECONDS = 7776000 (got 2592000)',
+    ],
+  ])('refuses timings that do not go together: %j', (env, message) => {
+    expect(configProblems(env)).toEqual([message]);
+  });
+
   it('reports every bad variable at once and redacts a password in REDIS_URL', () => {
     const found = configProblems({ REDIS_URL: 'http://user:s3cret@redis', RANDOM_SEED: 'x', INTERVAL_SECONDS: '-1' });
     expect(found).toHaveLength(3);

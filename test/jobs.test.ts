@@ -4,7 +4,6 @@ import { parseProcessOrderData } from '../src/jobs.ts';
 describe('parseProcessOrderData', () => {
   it('accepts what the cycle and replay add', () => {
     expect(parseProcessOrderData({ orderId: 3 })).toEqual({ orderId: 3 });
-    expect(parseProcessOrderData({ orderId: 3, decided: 'shipped' })).toEqual({ orderId: 3, decided: 'shipped' });
     const listed = { orderId: 3, listed: { woodType: 'oak', quantity: 2 } };
     expect(parseProcessOrderData(listed)).toEqual(listed);
   });
@@ -12,7 +11,6 @@ describe('parseProcessOrderData', () => {
     [null, 'job data must be an object'],
     [{}, 'orderId must be a positive integer'],
     [{ orderId: 'abc' }, 'orderId must be a positive integer, got "abc"'],
-    [{ orderId: 3, decided: 'lost' }, 'decided must be one of shipped, blocked, closed'],
     [{ orderId: 3, listed: { woodType: 'teak', quantity: 2 } }, 'listed must be { woodType: oak|maple|birch|elm|pine'],
     [{ orderId: 3, listed: { woodType: 'oak', quantity: 0 } }, 'quantity: a positive integer }, got'],
     [{ orderId: 3, listed: 'oak' }, 'job data listed must be'],

@@ -5,12 +5,15 @@ import type { Config } from '../src/config.ts';
 import { backoffDelay } from '../src/domain/backoff.ts';
 import { UpstreamHealth } from '../src/domain/upstream-health.ts';
 import type { ReadinessCheck } from '../src/health.ts';
-import { CYCLE_QUEUE, ORDER_QUEUE } from '../src/jobs.ts';
+import { CYCLE_QUEUE, CYCLE_SCHEDULER_ID, ORDER_QUEUE } from '../src/jobs.ts';
+import { createLedger } from '../src/ledger.ts';
 import type { Logger } from '../src/logger.ts';
 import { createQueues, type Queues } from '../src/queues.ts';
 import { createRandom } from '../src/random.ts';
 import { workerConnection } from '../src/redis.ts';
+import { upsertCycleScheduler } from '../src/scheduler.ts';
 import { createStockLock } from '../src/stock-lock.ts';
+import { createStockTaker } from '../src/stock-taker.ts';
 import { observeQueueDepth } from '../src/telemetry/metrics.ts';
 import { throttle } from '../src/throttle.ts';
 import { createUpstream } from '../src/upstream.ts';
@@ -66,14 +69,16 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Work
         })
       : undefined;
   const connection = workerConnection(config);
+  // Recorded on each job as processedBy, and on each decrease it sends: which replica did it.
+  const name = `${hostname()}:${process.pid}`;
   const workerOptions = {
     connection: connection.connection,
     prefix: config.queuePrefix,
-    // Recorded on each job as processedBy: which replica ran it.
-    name: `${hostname()}:${process.pid}`,
+    name,
     lockDuration: config.jobLockMs,
     // Checking for stalled jobs as often as a lock lasts bounds recovery after a crash to two lock periods.
     stalledInterval: config.jobLockMs,
+    maxStalledCount: config.jobMaxStalls,
     settings: {
       backoffStrategy: (attemptsMade: number) =>
         backoffDelay(attemptsMade, config.backoffMs, config.backoffMaxMs, random),
@@ -95,29 +100,34 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Work
     }),
     { ...workerOptions, concurrency: 1 },
   );
+  const ledger = createLedger(queues.redis, { prefix: config.queuePrefix, keepSeconds: config.ledgerKeepSeconds });
+  const stock = createStockTaker({
+    stockApi: upstream.stockApi,
+    ledger,
+    lock: config.serializeDecreases
+      ? createStockLock(queues.redis, { prefix: config.queuePrefix, leaseMs: config.stockLockLeaseMs })
+      : undefined,
+    waitMs: config.stockLockWaitMs,
+    requestTimeoutMs: config.httpTimeoutMs,
+    keysHonoured: config.stockIdempotencyKeys === 'honoured',
+    maxBatch: 1,
+    name,
+    random,
+    logger,
+  });
   const processOrder = new Worker(
     ORDER_QUEUE,
     createProcessOrderProcessor({
       orderApi: upstream.orderApi,
-      stockApi: upstream.stockApi,
+      stock,
+      ledger,
       errorRate: config.errorRate,
       random,
       logger,
       traceOrders: config.traceOrders,
       orderRereadAfterMs: config.orderRereadAfterMs,
-      idempotencyKeysHonoured: config.stockIdempotencyKeys === 'honoured',
+      parkMs: config.backoffMaxMs,
       ...(health ? { health } : {}),
-      ...(config.serializeDecreases
-        ? {
-            stockLock: createStockLock(queues.redis, {
-              prefix: config.queuePrefix,
-              // A holder that vanished mid-call frees the lock once its HTTP call would have timed out.
-              leaseMs: config.httpTimeoutMs * 3,
-              waitMs: config.stockLockWaitMs,
-              random,
-            }),
-          }
-        : {}),
     }),
     { ...workerOptions, concurrency: config.concurrency },
   );
@@ -130,6 +140,8 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Work
     worker.on('stalled', (jobId) => log.warn('job stalled; its worker vanished, another picks it up', { jobId }));
   }
   const stopObserving = observeQueueDepth([queues.cycles, queues.orders]);
+  const stopWatching = watchSchedule(queues, config, logger);
+  warnWithoutPersistence(queues, logger);
   logger.info('workers started', {
     concurrency: config.concurrency,
     redis: config.redisClusterNodes || config.redisSentinels || config.redisUrl,
@@ -143,6 +155,9 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Work
     },
     async close() {
       stopObserving();
+      stopWatching();
+      // Jobs still waiting for a stock lock are handed back now rather than waiting out STOCK_LOCK_WAIT_MS.
+      stock.close();
       // An ioredis client disconnected while it waits to reconnect stays `reconnecting` without the
       // `end` event BullMQ's close awaits, so the close never returns (bullmq#4656, ioredis#2169).
       // After a Redis restart each connection reconnects on its own backoff: wait for all of them,
@@ -154,4 +169,52 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Work
       connection.close();
     },
   };
+}
+
+/**
+ * A Redis that restarted without persistence (or a FLUSHALL) loses the cycle schedule, and nothing
+ * would run again. Every worker watches for it: once it has seen the schedule, a schedule gone is an
+ * error, put back from the worker's own configuration. One never seen is only pointed out: workers
+ * may run without cycles on purpose (replays only), until a scheduler registers one.
+ */
+function watchSchedule(queues: Queues, config: Config, logger: Logger): () => void {
+  const everyMs = Math.max(config.intervalSeconds, 1) * 2000;
+  let seen = false;
+  let told = false;
+  const check = async () => {
+    if (await queues.cycles.getJobScheduler(CYCLE_SCHEDULER_ID)) {
+      seen = true;
+      return;
+    }
+    if (!seen) {
+      if (!told) logger.warn('no cycle schedule is registered yet: run `ordermanagement scheduler` (or `start`)');
+      told = true;
+      return;
+    }
+    logger.error('the cycle schedule is gone (Redis lost its data, or it was removed); re-creating it', {
+      everySeconds: config.intervalSeconds,
+    });
+    await upsertCycleScheduler(queues.cycles, config);
+  };
+  const checked = () =>
+    void check().catch((err: unknown) => logger.warn('could not check the cycle schedule', { err }));
+  checked();
+  const timer = setInterval(checked, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/** The ledger lives in Redis: without persistence a restart forgets which decreases were taken. */
+function warnWithoutPersistence(queues: Queues, logger: Logger): void {
+  queues.redis
+    .info('persistence')
+    .then((info) => {
+      // Snapshots alone lose the last minutes of writes: only the append-only file keeps every decision.
+      if (/^aof_enabled:0/m.test(info)) {
+        logger.warn(
+          'Redis keeps no append-only file: after a restart it forgets the schedule and the decrease ledger (run it with --appendonly yes)',
+        );
+      }
+    })
+    .catch(() => {});
 }

@@ -1,20 +1,23 @@
 import { trace } from '@opentelemetry/api';
-import { type Job, UnrecoverableError } from 'bullmq';
+import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { OrderApi } from '../src/clients/order-api.ts';
-import type { StockApi } from '../src/clients/stock-api.ts';
+import { describeDoubt } from '../src/domain/decrease.ts';
 import type { Order, Outcome } from '../src/domain/order.ts';
 import type { UpstreamHealth } from '../src/domain/upstream-health.ts';
-import { coerceError, SimulatedFailure, UpstreamError } from '../src/errors.ts';
+import { coerceError, DecreaseNeedsPerson, isRetryable, SimulatedFailure, UpstreamError } from '../src/errors.ts';
 import { type ProcessOrderData, type ProcessOrderResult, parseProcessOrderData } from '../src/jobs.ts';
+import type { Ledger, OrderRecord } from '../src/ledger.ts';
 import type { Logger } from '../src/logger.ts';
 import type { Random } from '../src/random.ts';
-import type { StockLock } from '../src/stock-lock.ts';
+import type { StockTaker } from '../src/stock-taker.ts';
 import { jobAttempts, jobDuration, ordersProcessed } from '../src/telemetry/metrics.ts';
 import { inMessageSpan, recordFailure } from '../src/telemetry/tracing.ts';
 
 export interface ProcessOrderDeps {
   readonly orderApi: OrderApi;
-  readonly stockApi: StockApi;
+  /** Takes each order's stock at most once, through the decrease ledger. */
+  readonly stock: StockTaker;
+  readonly ledger: Ledger;
   /** Probability that an attempt fails on purpose before any I/O (ERROR_RATE). */
   readonly errorRate: number;
   readonly random: Random;
@@ -23,38 +26,21 @@ export interface ProcessOrderDeps {
   readonly traceOrders: 'child' | 'link';
   /** A listed order younger than this is trusted as listed; an older one is read again (ORDER_REREAD_AFTER_MS). */
   readonly orderRereadAfterMs: number;
-  /** Serializes decreases per wood type; absent for atomic upstreams. */
-  readonly stockLock?: StockLock;
-  /** The Stock API dedupes decreases by Idempotency-Key, so a decrease of unknown outcome may be sent again. */
-  readonly idempotencyKeysHonoured: boolean;
+  /** How long a job whose stock is (or may be) taken waits between tries once its attempts ran out. */
+  readonly parkMs: number;
   /** Where attempts report whether the upstream answered, for backpressure. */
   readonly health?: Pick<UpstreamHealth, 'record'>;
 }
 
 export type ProcessOrderJob = Job<ProcessOrderData, ProcessOrderResult>;
 
-/** The Stock API's business answers are outcomes, not failures (see the contract's outcome table). */
-export async function decreaseStock(stockApi: StockApi, order: Order): Promise<Outcome> {
-  try {
-    await stockApi.decrease(order.woodType, order.quantity, `order-${order.id}-decrease`);
-    return 'shipped';
-  } catch (error) {
-    if (error instanceof UpstreamError && error.kind === 'insufficient-stock') return 'blocked';
-    if (error instanceof UpstreamError && error.kind === 'stock-not-found') return 'closed';
-    throw error;
-  }
-}
-
-const isRetryable = (error: Error): boolean =>
-  error instanceof SimulatedFailure || (error instanceof UpstreamError && error.retryable);
-
 /**
- * Takes the order as listed (or reads it again when the listing is old), decreases stock, then sets
- * the status, recording the decision on the job if that fails. A retry or replay that finds a
- * recorded decision only sets the status: stock is taken at most once.
+ * Takes the order as listed (or reads it again when the listing is old), takes its stock through the
+ * ledger, then sets the status. An attempt that finds the ledger's decision for its order only sets
+ * the status: stock is taken at most once, whatever retries, crashes and replays came before.
  */
 export function createProcessOrderProcessor(deps: ProcessOrderDeps) {
-  return async (job: ProcessOrderJob): Promise<ProcessOrderResult> => {
+  return async (job: ProcessOrderJob, token?: string): Promise<ProcessOrderResult> => {
     const started = performance.now();
     const attempt = job.attemptsMade + 1;
     const carrier = job.data?.trace;
@@ -67,8 +53,9 @@ export function createProcessOrderProcessor(deps: ProcessOrderDeps) {
           parent: deps.traceOrders === 'child' ? carrier : undefined,
           link: deps.traceOrders === 'link' ? carrier : job.data?.replayOf,
           attributes: { 'job.attempt': attempt },
+          controlFlow: (error) => error instanceof DelayedError,
         },
-        () => attemptOrder(job, attempt, deps),
+        () => attemptOrder(job, token, attempt, deps),
       );
     } finally {
       jobDuration.record((performance.now() - started) / 1000, { queue: job.queueName });
@@ -78,11 +65,12 @@ export function createProcessOrderProcessor(deps: ProcessOrderDeps) {
 
 async function attemptOrder(
   job: ProcessOrderJob,
+  token: string | undefined,
   attempt: number,
   deps: ProcessOrderDeps,
 ): Promise<ProcessOrderResult> {
   const span = trace.getActiveSpan();
-  const count = (result: 'ok' | 'retry' | 'failed', outcome?: string) => {
+  const count = (result: 'ok' | 'retry' | 'failed' | 'parked', outcome?: string) => {
     jobAttempts.add(1, { queue: job.queueName, result });
     if (outcome) ordersProcessed.add(1, { outcome });
   };
@@ -105,34 +93,28 @@ async function attemptOrder(
   } catch (thrown) {
     const error = coerceError(thrown);
     if (error instanceof UpstreamError && error.kind === 'transient') deps.health?.record(false);
-    if (!isRetryable(error)) {
-      log.error('order failed permanently', {
-        err: error,
-        decided: job.data.decided,
-        decreaseSent: job.data.decreaseSent,
-      });
-      count('failed', 'failed');
-      throw new UnrecoverableError(error.message);
-    }
-    if (attempt < (job.opts.attempts ?? 1)) {
+    if (isRetryable(error) && attempt < (job.opts.attempts ?? 1)) {
       log.info('attempt failed; will retry', { err: error });
       count('retry');
       throw error;
     }
-    const stockMayBeTaken = job.data.decreaseSent || (error instanceof UpstreamError && error.mayHaveDecreased);
-    if (job.data.decided === undefined && !stockMayBeTaken) {
+    try {
+      if (!isRetryable(error)) throw error;
       if (span) recordFailure(span, error);
-      const result = await blockExhausted(job, data.orderId, deps.orderApi, error, log);
+      const result = await afterLastAttempt(job, token, data.orderId, deps, error, log);
       span?.setAttribute('order.outcome', result.outcome);
       count('ok', result.outcome);
       return result;
+    } catch (final) {
+      if (final instanceof DelayedError) {
+        count('parked');
+        throw final;
+      }
+      const failure = coerceError(final);
+      log.error('order failed; it waits for a person', { err: failure });
+      count('failed', 'failed');
+      throw new UnrecoverableError(failure.message);
     }
-    log.error('retries ran out after the stock call; the job stays failed for replay', {
-      err: error,
-      decided: job.data.decided,
-    });
-    count('failed', 'failed');
-    throw error;
   }
 }
 
@@ -143,9 +125,10 @@ async function runSteps(
   log: Logger,
 ): Promise<ProcessOrderResult> {
   const { orderId } = data;
-  let decided = data.decided;
-  const decidingNow = decided === undefined;
-  if (decided === undefined) {
+  // A retry, a stalled job run again or a replay may find its decision already made: only the status is left.
+  const recorded = job.attemptsStarted > 1 ? await deps.ledger.order(orderId) : undefined;
+  let outcome = recorded && decided(recorded);
+  if (outcome === undefined) {
     let order: Order;
     try {
       order = listedOrder(job, data, deps.orderRereadAfterMs) ?? (await deps.orderApi.getOrder(orderId));
@@ -161,97 +144,62 @@ async function runSteps(
       log.info('order is no longer registered; skipped', { status: order.status });
       return { orderId, outcome: 'skipped', status: order.status };
     }
-    decided = await decreaseOnce(job, data, order, deps);
-    log.info('stock call decided the outcome', {
-      outcome: decided,
-      woodType: order.woodType,
-      quantity: order.quantity,
-    });
+    outcome = await deps.stock.take(order);
+    log.info('stock call decided the outcome', { outcome, woodType: order.woodType, quantity: order.quantity });
   }
-  try {
-    await deps.orderApi.setStatus(orderId, decided);
-  } catch (error) {
-    // Recorded only when needed: on the usual path the status follows at once, and a Redis write
-    // per order would cost more than the rare retry. A worker that dies between the stock call and
-    // this line leaves the mark without a decision: its retry reads the order and, if it is still
-    // registered, fails as an unknown outcome.
-    if (decidingNow) {
-      await job.updateData({ ...data, decreaseSent: true, decided }).catch((recordError: unknown) =>
-        log.warn('could not record the outcome of the stock call; a retry will find it unknown', {
-          err: coerceError(recordError),
-        }),
-      );
-    }
-    throw error;
-  }
-  log.info('order status set', { status: decided });
-  return { orderId, outcome: decided, status: decided };
+  await deps.orderApi.setStatus(orderId, outcome);
+  log.info('order status set', { status: outcome });
+  return { orderId, outcome, status: outcome };
 }
 
-/**
- * The order as its cycle listed it, while that listing is fresh: re-reading each order would cost a
- * third of the HTTP calls. An attempt after one that got as far as the stock call always reads,
- * since the status may already have been written.
- */
+/** The outcome the ledger already holds for an order; throws when only a person can tell. */
+function decided(record: OrderRecord): Outcome | undefined {
+  if (record.state === 'person') {
+    throw new DecreaseNeedsPerson(
+      record.entry ? describeDoubt(record.entry) : `order ${record.orderId}: waits for a person`,
+    );
+  }
+  return record.state === 'taken' ? 'shipped' : record.state === 'refused' ? record.outcome : undefined;
+}
+
+/** The order as its cycle listed it, while that listing is fresh: re-reading each order would cost a third of the HTTP calls. */
 function listedOrder(job: ProcessOrderJob, data: ProcessOrderData, rereadAfterMs: number): Order | undefined {
-  if (data.listed === undefined || data.decreaseSent) return undefined;
-  if (Date.now() - job.timestamp >= rereadAfterMs) return undefined;
+  if (data.listed === undefined || Date.now() - job.timestamp >= rereadAfterMs) return undefined;
   return { id: data.orderId, ...data.listed, status: 'registered' };
 }
 
 /**
- * Sends the decrease at most once unless the upstream dedupes by Idempotency-Key. The job records
- * that the call is about to go out; an attempt that finds that record without an outcome (its
- * worker died mid-call), or a call that got no answer, cannot know whether stock was taken. With
- * keys honoured it simply repeats the call; otherwise the job fails for a person to decide.
+ * The attempts ran out on failures worth retrying. Nothing taken: the order is blocked (the
+ * contract's outcome table). Stock taken, or a decrease still in doubt: giving up would leave the
+ * order registered with its stock gone, so the job waits and tries again (`parkMs`) until the
+ * status can be written or the doubt is resolved; it never needs a person for an outage.
  */
-async function decreaseOnce(
+async function afterLastAttempt(
   job: ProcessOrderJob,
-  data: ProcessOrderData,
-  order: Order,
-  deps: ProcessOrderDeps,
-): Promise<Outcome> {
-  // With keys honoured, sending again is safe, and the mark (a Redis round trip per order) is not needed.
-  const marked = !deps.idempotencyKeysHonoured;
-  if (marked && data.decreaseSent) throw uncertain(order.id, 'an earlier attempt stopped mid-call');
-  if (marked) await job.updateData({ ...data, decreaseSent: true });
-  const decrease = () => decreaseStock(deps.stockApi, order);
-  try {
-    return await (deps.stockLock ? deps.stockLock.run(order.woodType, decrease) : decrease());
-  } catch (error) {
-    if (!marked) throw error;
-    if (error instanceof UpstreamError && error.mayHaveDecreased) throw uncertain(order.id, error.message);
-    // The Stock API answered (or was never reached): nothing was taken, a retry may send it again.
-    await job.updateData({ ...data, decreaseSent: false });
-    throw error;
-  }
-}
-
-function uncertain(orderId: number, why: string): UnrecoverableError {
-  return new UnrecoverableError(
-    `stock decrease of order ${orderId} may or may not have happened (${why}) and the Stock API does not ` +
-      `honour Idempotency-Key: check the stock, then run \`ordermanagement replay --decreased ${orderId}\` ` +
-      `or \`--not-decreased ${orderId}\``,
-  );
-}
-
-/** Retries ran out before any stock was taken: block the order (best effort) so it does not wait forever. */
-async function blockExhausted(
-  job: ProcessOrderJob,
+  token: string | undefined,
   orderId: number,
-  orderApi: OrderApi,
+  deps: ProcessOrderDeps,
   cause: Error,
   log: Logger,
 ): Promise<ProcessOrderResult> {
-  try {
-    await orderApi.setStatus(orderId, 'blocked');
-  } catch (error) {
-    log.error('retries ran out and blocking the order failed too; the job stays failed for replay', {
-      err: coerceError(error),
-      cause: cause.message,
-    });
-    throw cause;
+  const record = await deps.ledger.order(orderId);
+  const outcome = record ? decided(record) : 'blocked';
+  if (outcome !== undefined) {
+    try {
+      await deps.orderApi.setStatus(orderId, outcome);
+      const exhausted = record === undefined;
+      if (exhausted) log.warn('retries ran out before any stock was taken; order blocked', { err: cause });
+      else log.warn('retries ran out; the recorded outcome is set', { err: cause, status: outcome });
+      return { orderId, outcome, status: outcome, ...(exhausted ? { exhausted: true as const } : {}) };
+    } catch (error) {
+      log.warn('could not set the status after the last attempt', { err: coerceError(error) });
+    }
   }
-  log.warn('retries ran out before any stock was taken; order blocked', { err: cause, attempts: job.attemptsMade + 1 });
-  return { orderId, outcome: 'blocked', status: 'blocked', exhausted: true };
+  if (token === undefined) throw cause;
+  const why =
+    record?.state === 'pending' ? 'its stock decrease is in doubt' : `its status ${outcome} is not written yet`;
+  log.warn(`retries ran out but ${why}; waiting to try again`, { err: cause, retryInMs: deps.parkMs });
+  await job.log(`${new Date().toISOString()} retries ran out but ${why}: ${cause.message}`);
+  await job.moveToDelayed(Date.now() + deps.parkMs, token);
+  throw new DelayedError();
 }

@@ -1,9 +1,11 @@
 import type { OrderApi } from '../clients/order-api.ts';
+import { describeDoubt } from '../domain/decrease.ts';
 import { InvalidPayloadError, parseOrderId } from '../domain/order.ts';
 import { UpstreamError } from '../errors.ts';
 import { orderJobId } from '../jobs.ts';
+import type { Ledger } from '../ledger.ts';
 import type { Queues } from '../queues.ts';
-import { type ReplayReport, replayOrder } from '../replay.ts';
+import { describeReplay, type ReplayReport, replayOrder } from '../replay.ts';
 
 export interface JsonAnswer {
   readonly status: number;
@@ -13,6 +15,7 @@ export interface JsonAnswer {
 export interface OrderRoutesDeps {
   readonly orderApi: OrderApi;
   readonly queues: Queues;
+  readonly ledger: Ledger;
   /** Where Bull Board is served, for links to a job's page. */
   readonly basePath: string;
   readonly readOnly: boolean;
@@ -26,6 +29,7 @@ const REPLAY_STATUS: Record<ReplayReport['result'], number> = {
   invalid: 400,
   unknown: 404,
   uncertain: 409,
+  'no-doubt': 409,
 };
 
 export function jobLink(basePath: string, queue: string, jobId: string): string {
@@ -49,12 +53,13 @@ export async function replayRoute(deps: OrderRoutesDeps, rawId: string, assume: 
     throw error;
   }
   const link = 'jobId' in report ? { boardUrl: jobLink(deps.basePath, deps.queues.orders.name, report.jobId) } : {};
-  return { status: REPLAY_STATUS[report.result], body: { ...report, ...link } };
+  return { status: REPLAY_STATUS[report.result], body: { ...report, ...link, message: describeReplay(report) } };
 }
 
 /**
- * GET …/api/orders/<id>/jobs: every job of an order (Bull Board cannot search). An order has at most
- * one process-order job at a time, under its fixed id; its parent is the cycle that enqueued it.
+ * GET …/api/orders/<id>/jobs: every job of an order (Bull Board cannot search), and what the decrease
+ * ledger knows of it. An order has at most one process-order job at a time, under its fixed id; its
+ * parent is the cycle that enqueued it.
  */
 export async function searchRoute(deps: OrderRoutesDeps, rawId: string): Promise<JsonAnswer> {
   let orderId: number;
@@ -64,8 +69,14 @@ export async function searchRoute(deps: OrderRoutesDeps, rawId: string): Promise
     if (error instanceof InvalidPayloadError) return { status: 400, body: { error: error.message } };
     throw error;
   }
+  const record = await deps.ledger.order(orderId);
+  const ledger =
+    record === undefined
+      ? null
+      : { ...record, ...(record.state === 'person' && record.entry ? { doubt: describeDoubt(record.entry) } : {}) };
   const job = await deps.queues.orders.getJob(orderJobId(orderId));
-  if (job === undefined) return { status: 404, body: { orderId, jobs: [], error: `no job for order ${orderId}` } };
+  if (job === undefined)
+    return { status: 404, body: { orderId, jobs: [], ledger, error: `no job for order ${orderId}` } };
   const cycleId = job.parent?.id;
   const cycle = cycleId === undefined ? undefined : await deps.queues.cycles.getJob(cycleId);
   const jobs = [
@@ -75,7 +86,6 @@ export async function searchRoute(deps: OrderRoutesDeps, rawId: string): Promise
       name: job.name,
       state: await job.getState(),
       attemptsMade: job.attemptsMade,
-      decided: job.data.decided ?? null,
       returnvalue: job.returnvalue ?? null,
       failedReason: job.failedReason || null,
       createdAt: new Date(job.timestamp).toISOString(),
@@ -95,5 +105,5 @@ export async function searchRoute(deps: OrderRoutesDeps, rawId: string): Promise
           },
         ]),
   ];
-  return { status: 200, body: { orderId, jobs } };
+  return { status: 200, body: { orderId, jobs, ledger } };
 }

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { OrderApi } from '../clients/order-api.ts';
 import { healthHandler, type ReadinessCheck } from '../health.ts';
 import { MAX_BODY_BYTES } from '../http-limits.ts';
+import type { Ledger } from '../ledger.ts';
 import type { Logger } from '../logger.ts';
 import type { Queues } from '../queues.ts';
 import { type Credentials, isAuthorized } from './auth.ts';
@@ -11,6 +12,7 @@ import { type JsonAnswer, replayRoute, searchRoute } from './order-api-routes.ts
 
 export interface BoardOptions {
   readonly queues: Queues;
+  readonly ledger: Ledger;
   readonly orderApi: OrderApi;
   readonly logger: Logger;
   readonly host: string;
@@ -55,6 +57,7 @@ export async function startBoard(options: BoardOptions): Promise<Board> {
   const deps = {
     orderApi: options.orderApi,
     queues: options.queues,
+    ledger: options.ledger,
     basePath: options.basePath,
     readOnly: options.readOnly,
   };

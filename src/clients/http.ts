@@ -5,7 +5,7 @@ import { classifyNetworkError, classifyResponse, type Endpoint, mayHaveBeenSent,
 export const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
 export interface HttpOptions {
-  /** Connect, headers and between-chunks timeout, in ms. */
+  /** The most one request may take, from sending to the last byte of the answer, in ms. */
   readonly timeoutMs: number;
   /** Keep-alive connections to the origin. */
   readonly connections: number;
@@ -21,15 +21,27 @@ export interface JsonRequest {
   readonly endpoint?: Endpoint;
 }
 
-/** A JSON-over-HTTP client for one base URL: keep-alive pool, timeouts, typed failures. */
+/** An answer, whatever its status. */
+export interface HttpAnswer {
+  readonly statusCode: number;
+  readonly text: string;
+  /** The parsed body, when it is JSON. */
+  readonly json: { ok: true; value: unknown } | { ok: false };
+  /** `<API> <method> <path>`, for messages. */
+  readonly what: string;
+}
+
+/** A JSON-over-HTTP client for one base URL: keep-alive pool, a deadline per request, typed failures. */
 export class JsonHttpClient {
   readonly #pool: Pool;
   readonly #basePath: string;
   readonly #name: string;
+  readonly #timeoutMs: number;
 
   constructor(name: string, baseUrl: string, options: HttpOptions) {
     const url = new URL(baseUrl);
     this.#name = name;
+    this.#timeoutMs = options.timeoutMs;
     this.#basePath = url.pathname.replace(/\/+$/, '');
     this.#pool = new Pool(url.origin, {
       connections: options.connections,
@@ -40,14 +52,15 @@ export class JsonHttpClient {
     });
   }
 
-  /** Sends the request and returns the parsed JSON body of a 2xx answer; anything else throws UpstreamError. */
-  async request(req: JsonRequest): Promise<unknown> {
+  /**
+   * Sends the request and returns its answer, whatever the status. Throws UpstreamError only when no
+   * answer came (`unanswered` tells whether the request may still have reached the upstream).
+   */
+  async send(req: JsonRequest): Promise<HttpAnswer> {
     const what = `${this.#name} ${req.method} ${req.path}`;
     const search = req.query
       ? `?${new URLSearchParams(Object.entries(req.query).map(([k, v]): [string, string] => [k, String(v)]))}`
       : '';
-    let statusCode: number;
-    let text: string;
     try {
       const response = await this.#pool.request({
         method: req.method,
@@ -58,24 +71,31 @@ export class JsonHttpClient {
           ...req.headers,
         },
         body: req.body === undefined ? undefined : JSON.stringify(req.body),
+        // The per-phase timeouts bound each wait; this bounds the whole request, which is what the
+        // stock lock's lease and the settling of a decrease in doubt are measured against.
+        signal: AbortSignal.timeout(this.#timeoutMs),
       });
-      statusCode = response.statusCode;
-      text = await response.body.text();
+      const text = await response.body.text();
+      return { statusCode: response.statusCode, text, json: parseJson(text), what };
     } catch (error) {
       const code = (error as { code?: string }).code;
       const kind = code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE' ? 'permanent' : classifyNetworkError(error);
       throw new UpstreamError(kind, `${what} failed: ${(error as Error).message}${code ? ` (${code})` : ''}`, {
         cause: error,
         unanswered: mayHaveBeenSent(error),
-        ...(req.endpoint ? { endpoint: req.endpoint } : {}),
       });
     }
-    const body = parseJson(text);
+  }
+
+  /** Sends the request and returns the parsed JSON body of a 2xx answer; anything else throws UpstreamError. */
+  async request(req: JsonRequest): Promise<unknown> {
+    const answer = await this.send(req);
+    const { statusCode, text, json, what } = answer;
     if (statusCode < 200 || statusCode > 299) {
-      const kind = classifyResponse(req.endpoint ?? 'other', statusCode, body.ok ? body.value : undefined);
+      const kind = classifyResponse(req.endpoint ?? 'other', statusCode, json.ok ? json.value : undefined);
       throw new UpstreamError(kind, `${what} answered ${statusCode}: ${snippet(text)}`, { statusCode });
     }
-    if (!body.ok) {
+    if (!json.ok) {
       throw new UpstreamError(
         'permanent',
         `${what} answered ${statusCode} with a body that is not JSON: ${snippet(text)}`,
@@ -84,7 +104,7 @@ export class JsonHttpClient {
         },
       );
     }
-    return body.value;
+    return json.value;
   }
 
   close(): Promise<void> {
@@ -100,7 +120,8 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
   }
 }
 
-function snippet(text: string): string {
+/** A body shortened to one line, for messages. */
+export function snippet(text: string): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length > 200 ? `${flat.slice(0, 197)}...` : flat || '(empty body)';
 }

@@ -1,41 +1,63 @@
-import { parseStockLevel, type StockLevel, type WoodType } from '../domain/order.ts';
-import { UpstreamError } from '../errors.ts';
-import type { JsonHttpClient } from './http.ts';
+import { classifyDecreaseAnswer, type DecreaseAnswer, type Level } from '../domain/decrease.ts';
+import { errorText, parseStockLevel, type WoodType } from '../domain/order.ts';
+import { classifyResponse, UpstreamError } from '../errors.ts';
+import { type JsonHttpClient, snippet } from './http.ts';
 
 export interface StockApi {
   /**
-   * Takes `quantity` of `woodType` from stock and returns the new level. `idempotencyKey`
-   * makes a repeated call decrease once where the upstream honours the header.
-   * A 2xx answer means the stock was taken even when its body is unreadable: then `null`.
-   * @throws UpstreamError kind `insufficient-stock` or `stock-not-found` for the business answers.
+   * Asks to take `quantity` of `woodType`. Business answers and answers in doubt are values; a
+   * failure that proves nothing was taken (a refused connection, the simulated failure, another
+   * 4xx) throws UpstreamError. `idempotencyKey` makes a repeated call decrease once where the
+   * upstream honours the header.
    */
-  decrease(woodType: WoodType, quantity: number, idempotencyKey: string): Promise<StockLevel | null>;
+  decrease(woodType: WoodType, quantity: number, idempotencyKey: string): Promise<DecreaseAnswer>;
+  /** GET /stocks/<wood_type>: the level now, or `none` when the wood type has no stock row. */
+  level(woodType: WoodType): Promise<Level>;
 }
-
-const isSuccess = (statusCode: number | undefined): boolean =>
-  statusCode !== undefined && statusCode >= 200 && statusCode <= 299;
 
 export function createStockApi(http: JsonHttpClient): StockApi {
   return {
     async decrease(woodType, quantity, idempotencyKey) {
-      let body: unknown;
+      let answer: Awaited<ReturnType<JsonHttpClient['send']>>;
       try {
-        body = await http.request({
+        answer = await http.send({
           method: 'POST',
           path: '/stocks/decrease',
           body: { wood_type: woodType, quantity },
           headers: { 'idempotency-key': idempotencyKey },
-          endpoint: 'decrease-stock',
         });
       } catch (error) {
-        if (error instanceof UpstreamError && isSuccess(error.statusCode)) return null;
+        if (error instanceof UpstreamError && error.unanswered) {
+          return { kind: 'uncertain', reason: error.message, serviceAnswered: false };
+        }
         throw error;
       }
-      try {
-        return parseStockLevel(body);
-      } catch {
-        return null;
+      const decision = classifyDecreaseAnswer(answer.statusCode, answer.json.ok ? answer.json.value : undefined);
+      if (decision.kind !== 'not-taken') return decision;
+      throw new UpstreamError(
+        decision.retryable ? 'transient' : 'permanent',
+        `${answer.what} answered ${answer.statusCode}: ${snippet(answer.text)}`,
+        { statusCode: answer.statusCode },
+      );
+    },
+
+    async level(woodType) {
+      const path = `/stocks/${encodeURIComponent(woodType)}`;
+      const answer = await http.send({ method: 'GET', path });
+      const body = answer.json.ok ? answer.json.value : undefined;
+      if (answer.statusCode === 404 && errorText(body) === 'Stock not found') return 'none';
+      if (answer.statusCode === 200 && answer.json.ok) {
+        try {
+          return parseStockLevel(body).quantity;
+        } catch (error) {
+          throw new UpstreamError('permanent', `${answer.what}: ${(error as Error).message}`, { cause: error });
+        }
       }
+      throw new UpstreamError(
+        classifyResponse('other', answer.statusCode, body),
+        `${answer.what} answered ${answer.statusCode}: ${snippet(answer.text)}`,
+        { statusCode: answer.statusCode },
+      );
     },
   };
 }

@@ -1,6 +1,7 @@
 import { boardAccessProblem } from '../board/auth.ts';
 import { startBoard } from '../board/server.ts';
 import { ConfigError } from '../config.ts';
+import { createLedger } from '../ledger.ts';
 import { createQueues } from '../queues.ts';
 import { exitOnSignals } from '../shutdown.ts';
 import { createUpstream } from '../upstream.ts';
@@ -16,6 +17,7 @@ export async function boardCommand(): Promise<CommandResult> {
   const upstream = createUpstream(config);
   const board = await startBoard({
     queues,
+    ledger: createLedger(queues.redis, { prefix: config.queuePrefix, keepSeconds: config.ledgerKeepSeconds }),
     orderApi: upstream.orderApi,
     logger,
     host: config.boardHost,

@@ -1,3 +1,4 @@
+import { createLedger } from '../ledger.ts';
 import { createQueues } from '../queues.ts';
 import { type Assumption, describeReplay, isReplayError, replayOrder } from '../replay.ts';
 import { createUpstream } from '../upstream.ts';
@@ -24,11 +25,12 @@ export async function replayCommand(args: readonly string[]): Promise<CommandRes
   const { ids, assume } = parseReplayArgs(args);
   const { config, logger } = createContext('replay');
   const queues = createQueues(config, 'fail-fast', logger);
+  const ledger = createLedger(queues.redis, { prefix: config.queuePrefix, keepSeconds: config.ledgerKeepSeconds });
   const upstream = createUpstream(config);
   let failed = false;
   try {
     for (const input of ids) {
-      const report = await replayOrder({ orderApi: upstream.orderApi, queues }, input, assume);
+      const report = await replayOrder({ orderApi: upstream.orderApi, queues, ledger }, input, assume);
       failed ||= isReplayError(report);
       (isReplayError(report) ? process.stderr : process.stdout).write(`${describeReplay(report)}\n`);
     }

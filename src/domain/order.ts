@@ -89,6 +89,11 @@ export function parseOrderPage(value: unknown): { orders: Order[]; invalid: { ra
   return { orders, invalid };
 }
 
+/** The `error` text of a contract error body (`{"error": "..."}`), if that is what the body is. */
+export function errorText(body: unknown): string | undefined {
+  return isRecord(body) && typeof body.error === 'string' ? body.error : undefined;
+}
+
 /** What became of an order; each maps to the status written back (see the contract's outcome table). */
 export type Outcome = 'shipped' | 'blocked' | 'closed';
 

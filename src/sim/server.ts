@@ -12,8 +12,10 @@ import type { SimStore } from './store.ts';
 export interface SimFaults {
   /** Probability that a handler fails on purpose before touching anything (the services' ERROR_RATE). */
   errorRate: number;
-  /** Extra probability that PUT /orders/<id> fails (502) before touching anything. */
+  /** Extra probability that PUT /orders/<id> fails before touching anything. */
   statusUpdateErrorRate?: number;
+  /** The status of those failures: 502 (default) as the simulated ones, or e.g. 403 as a misconfigured proxy would. */
+  statusUpdateErrorStatus?: number;
   /** Delay added to every answer, in ms. */
   latencyMs?: number;
   /**
@@ -21,8 +23,17 @@ export interface SimFaults {
    * wood type lose updates. Off by default: the simulator decreases atomically.
    */
   nonAtomic?: boolean;
+  /** Decreases are read, then wait this long before they are applied: a client that gives up first cannot tell. */
+  decreaseLatencyMs?: number;
   /** Decreases take effect, then their answer waits this long: a client that times out cannot tell. */
   decreaseAnswerDelayMs?: number;
+  /**
+   * Probability that a decrease takes effect and then answers 500 "Unexpected error during stock
+   * decrease", as the reference service does when its refresh after the commit fails.
+   */
+  decreaseFailAfterCommitRate?: number;
+  /** Probability that a decrease takes effect and then the connection is cut before any answer. */
+  decreaseResetAfterCommitRate?: number;
   /** Honour Idempotency-Key on decrease (default). Off, it behaves like the reference service, which ignores it. */
   honourIdempotencyKey?: boolean;
 }
@@ -109,7 +120,10 @@ async function handleOrders(ctx: Ctx): Promise<void> {
     if (req.method === 'PUT') {
       if (simulatedFailure(ctx, 502, 'Simulated API error during order status update')) return;
       if (options.random() < (options.statusUpdateErrorRate ?? 0)) {
-        return sendJson(res, 502, { error: 'Simulated API error during order status update' });
+        store.statusUpdateFailures.push({ orderId: Number(byId[1]), decreasesSoFar: store.decreaseLog.length });
+        return sendJson(res, options.statusUpdateErrorStatus ?? 502, {
+          error: 'Simulated API error during order status update',
+        });
       }
       const body = await jsonBody(ctx);
       if (body instanceof Error || body === undefined) return sendHtmlError(res, 400);
@@ -139,12 +153,20 @@ async function decrease(ctx: Ctx): Promise<void> {
   if (answer === undefined) return;
   if (idempotencyKey !== undefined) store.decreases.set(idempotencyKey, answer);
   if (options.decreaseAnswerDelayMs) await sleep(options.decreaseAnswerDelayMs);
+  if (answer.status === 200 && options.random() < (options.decreaseResetAfterCommitRate ?? 0)) {
+    return void ctx.req.socket.destroy();
+  }
+  if (answer.status === 200 && options.random() < (options.decreaseFailAfterCommitRate ?? 0)) {
+    return sendJson(res, 500, { error: 'Unexpected error during stock decrease' });
+  }
   sendJson(res, answer.status, answer.body);
 }
 
 async function decide(ctx: Ctx): Promise<{ status: number; body: unknown } | undefined> {
-  const { store, nonAtomic } = ctx.options;
+  const { store, nonAtomic, decreaseLatencyMs } = ctx.options;
   const body = await jsonBody(ctx);
+  // Read, then slow to handle: the request is applied even if its client gave up meanwhile.
+  if (decreaseLatencyMs) await sleep(decreaseLatencyMs);
   if (body instanceof Error) {
     sendHtmlError(ctx.res, 400);
     return undefined;
@@ -154,16 +176,23 @@ async function decide(ctx: Ctx): Promise<{ status: number; body: unknown } | und
   if (typeof woodType !== 'string' || !Number.isSafeInteger(quantity) || (quantity as number) <= 0) {
     return { status: 400, body: { error: 'Invalid input' } };
   }
-  const level = store.stock.get(woodType);
-  if (level === undefined) return { status: 404, body: { error: 'Stock not found' } };
-  if (level < (quantity as number)) return { status: 400, body: { error: 'Insufficient stock' } };
-  // The reference service reads, then writes back without a lock; yielding in between lets
-  // concurrent decreases of the same wood type overwrite each other, as they do there.
-  if (nonAtomic) await sleep(1);
-  const next = (nonAtomic ? level : (store.stock.get(woodType) as number)) - (quantity as number);
-  store.stock.set(woodType, next);
-  store.recordDecrease(ctx.req.headers['idempotency-key']);
-  return { status: 200, body: { wood_type: woodType, quantity: next } };
+  const { now, most } = store.decreasesInFlight;
+  now.set(woodType, (now.get(woodType) ?? 0) + 1);
+  most.set(woodType, Math.max(most.get(woodType) ?? 0, now.get(woodType) ?? 0));
+  try {
+    const level = store.stock.get(woodType);
+    if (level === undefined) return { status: 404, body: { error: 'Stock not found' } };
+    if (level < (quantity as number)) return { status: 400, body: { error: 'Insufficient stock' } };
+    // The reference service reads, then writes back without a lock; yielding in between lets
+    // concurrent decreases of the same wood type overwrite each other, as they do there.
+    if (nonAtomic) await sleep(1);
+    const next = (nonAtomic ? level : (store.stock.get(woodType) as number)) - (quantity as number);
+    store.stock.set(woodType, next);
+    store.recordDecrease(ctx.req.headers['idempotency-key'], woodType, quantity as number);
+    return { status: 200, body: { wood_type: woodType, quantity: next } };
+  } finally {
+    now.set(woodType, (now.get(woodType) ?? 1) - 1);
+  }
 }
 
 async function handleStocks(ctx: Ctx): Promise<void> {

@@ -26,6 +26,12 @@ export class SimStore {
   readonly decreases = new Map<string, StoredAnswer>();
   /** Successful decreases per Idempotency-Key (`-` when none was sent): how tests prove stock was taken once. */
   readonly decreasesByKey = new Map<string, number>();
+  /** Every decrease that took effect, in order: what tests attribute to orders through the ledger. */
+  readonly decreaseLog: { key: string; woodType: string; quantity: number }[] = [];
+  /** Status updates that failed on purpose, with how many decreases had taken effect by then. */
+  readonly statusUpdateFailures: { orderId: number; decreasesSoFar: number }[] = [];
+  /** Decreases being handled now and the most at once, per wood type: whether clients serialize them. */
+  readonly decreasesInFlight = { now: new Map<string, number>(), most: new Map<string, number>() };
   /** Order list requests: how many in all, and the most at once (one active cycle means one at a time). */
   readonly listings = { total: 0, inFlight: 0, maxInFlight: 0 };
   /** GET /orders/<id> requests: how tests see whether workers trusted their listing or read the order again. */
@@ -60,9 +66,10 @@ export class SimStore {
     return this.#page(this.orders.keys(), skip, limit).map((id) => this.orders.get(id) as SimOrder);
   }
 
-  recordDecrease(key: string | string[] | undefined): void {
+  recordDecrease(key: string | string[] | undefined, woodType: string, quantity: number): void {
     const name = typeof key === 'string' && key !== '' ? key : '-';
     this.decreasesByKey.set(name, (this.decreasesByKey.get(name) ?? 0) + 1);
+    this.decreaseLog.push({ key: name, woodType, quantity });
   }
 
   addStock(woodType: string, quantity: number): number {

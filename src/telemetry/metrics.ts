@@ -38,6 +38,12 @@ export const cyclesThrottled = meter.createCounter('ordermanagement.cycle.thrott
   unit: '{cycle}',
 });
 
+export const decreasesInDoubt = meter.createCounter('ordermanagement.decrease.in_doubt', {
+  description:
+    'Stock decreases whose answer was lost, by how they were settled (taken, not-taken, resent, person: waiting for a person)',
+  unit: '{decrease}',
+});
+
 const STATES = ['waiting', 'active', 'delayed', 'failed', 'waiting-children', 'prioritized'] as const;
 
 /**

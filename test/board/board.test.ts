@@ -7,7 +7,14 @@ import { enqueueOrders } from '../../src/enqueue.ts';
 import { CYCLE_JOB, orderJobId } from '../../src/jobs.ts';
 import { createUpstream } from '../../src/upstream.ts';
 import { cleanupAfterEach } from '../helpers/cleanup.ts';
-import { type RunningPipeline, type SimHarness, startPipeline, startSim, testConfig } from '../helpers/pipeline.ts';
+import {
+  attribute,
+  type RunningPipeline,
+  type SimHarness,
+  startPipeline,
+  startSim,
+  testConfig,
+} from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -22,11 +29,14 @@ let p: RunningPipeline;
 let board: Board;
 let origin: string;
 
-/** A finished cycle whose four children failed after taking stock (every status update failed); then the upstream heals. */
+/**
+ * A finished cycle whose four children failed after taking stock: every status update was refused (a
+ * misconfigured proxy answering 403), a failure no retry can help. Then the upstream heals.
+ */
 async function boardWithFailedCycle(readOnly = false): Promise<string> {
   h = await startSim(
     { orders: 4, stock: { oak: 100, maple: 100, birch: 100, elm: 100, pine: 100 } },
-    { errorRate: 0, statusUpdateErrorRate: 1 },
+    { errorRate: 0, statusUpdateErrorRate: 1, statusUpdateErrorStatus: 403 },
   );
   cleanup(() => h.sim.close());
   p = await startPipeline(testConfig(h.sim, { RETRY_ATTEMPTS: '1' }));
@@ -38,6 +48,7 @@ async function boardWithFailedCycle(readOnly = false): Promise<string> {
   cleanup(() => upstream.close());
   board = await startBoard({
     queues: p.queues,
+    ledger: p.ledger,
     orderApi: upstream.orderApi,
     logger: p.logger,
     host: '127.0.0.1',
@@ -105,8 +116,9 @@ describe.skipIf(!existsSync(CHROMIUM))('Bull Board in headless Chromium', () => 
     if (await confirm.count()) await confirm.first().click();
     await retried;
     await waitFor('order 1 to ship after the retry', () => h.store.orders.get(1)?.order_status === 'shipped');
-    // The retry resumed from the recorded step: the status was set, the stock was not taken again.
-    expect(h.store.decreasesByKey.get('order-1-decrease')).toBe(1);
+    // The ledger held the decision: the status was set, the stock was not taken again.
+    expect((await attribute(h, p.ledger)).perOrder.get(1)).toBe(1);
+    expect(h.store.decreaseLog).toHaveLength(4);
     await context.close();
   });
 });
@@ -129,7 +141,6 @@ describe('replay and search over HTTP', () => {
       expect.objectContaining({
         id: 'order-2',
         state: 'failed',
-        decided: 'shipped',
         boardUrl: '/board/queue/orders/order-2',
       }),
       expect.objectContaining({
@@ -139,7 +150,8 @@ describe('replay and search over HTTP', () => {
         boardUrl: `/board/queue/cycles/${cycleId}`,
       }),
     ]);
-    expect(await api('GET', '/board/api/orders/99/jobs')).toMatchObject({ status: 404 });
+    expect(found.body.ledger).toMatchObject({ orderId: 2, state: 'taken', outcome: 'shipped' });
+    expect(await api('GET', '/board/api/orders/99/jobs')).toMatchObject({ status: 404, body: { ledger: null } });
     expect(await api('GET', '/board/api/orders/abc/jobs')).toMatchObject({ status: 400 });
   });
 
@@ -147,9 +159,10 @@ describe('replay and search over HTTP', () => {
     await boardWithFailedCycle();
     expect(await api('POST', '/board/api/orders/3/replay')).toMatchObject({
       status: 202,
-      body: { result: 'retried', jobId: 'order-3', decided: 'shipped', boardUrl: '/board/queue/orders/order-3' },
+      body: { result: 'retried', jobId: 'order-3', boardUrl: '/board/queue/orders/order-3' },
     });
     await waitFor('order 3 to ship', () => h.store.orders.get(3)?.order_status === 'shipped');
+    expect((await attribute(h, p.ledger)).perOrder.get(3)).toBe(1);
 
     expect(await api('POST', '/board/api/orders/999/replay')).toMatchObject({
       status: 404,

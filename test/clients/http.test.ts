@@ -75,7 +75,20 @@ describe('the Order API client', () => {
     const url = await upstream(() => {});
     const error = await failure(createOrderApi(client(url, 200)).getOrder(1));
     expect(error.kind).toBe('transient');
-    expect(error.message).toContain('UND_ERR_HEADERS_TIMEOUT');
+    expect(error.message).toContain('aborted due to timeout');
+    expect(error.unanswered).toBe(true);
+  });
+
+  it('bounds the whole request, even an answer that trickles in faster than the per-chunk timeout', async () => {
+    const url = await upstream((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const drip = setInterval(() => res.write(' '), 50);
+      res.once('close', () => clearInterval(drip));
+    });
+    const started = Date.now();
+    const error = await failure(createOrderApi(client(url, 300)).listRegistered(0, 10));
+    expect(error.kind).toBe('transient');
+    expect(Date.now() - started).toBeLessThan(2000);
   });
 
   it('times out on a body that stalls halfway', async () => {
@@ -104,24 +117,55 @@ describe('the Stock API client', () => {
       key = String(req.headers['idempotency-key']);
       json(200, { wood_type: 'oak', quantity: 5 })(req, res);
     });
-    expect(await createStockApi(client(url)).decrease('oak', 3, 'order-9-decrease')).toEqual({
-      woodType: 'oak',
-      quantity: 5,
-    });
-    expect(key).toBe('order-9-decrease');
+    expect(await createStockApi(client(url)).decrease('oak', 3, 'decrease-9')).toEqual({ kind: 'taken', level: 5 });
+    expect(key).toBe('decrease-9');
   });
 
-  it('counts a 2xx with an unreadable body as decreased, not as a failure to retry', async () => {
+  it('counts a 2xx with an unreadable body as taken, not as a failure to retry', async () => {
     const url = await upstream(json(200, 'OK'));
-    expect(await createStockApi(client(url)).decrease('oak', 3, 'k')).toBeNull();
+    expect(await createStockApi(client(url)).decrease('oak', 3, 'k')).toEqual({ kind: 'taken', level: undefined });
   });
 
   it.each([
-    [400, { error: 'Insufficient stock' }, 'insufficient-stock'],
-    [404, { error: 'Stock not found' }, 'stock-not-found'],
+    [400, { error: 'Insufficient stock' }, { kind: 'refused', outcome: 'blocked' }],
+    [404, { error: 'Stock not found' }, { kind: 'refused', outcome: 'closed' }],
+    [500, { error: 'Unexpected error during stock decrease' }, { kind: 'uncertain', serviceAnswered: true }],
+    [504, '<html>Gateway Timeout</html>', { kind: 'uncertain', serviceAnswered: false }],
+  ])('reads %i %j as an answer: %j', async (status, body, answer) => {
+    const url = await upstream(json(status, body));
+    expect(await createStockApi(client(url)).decrease('oak', 3, 'k')).toMatchObject(answer);
+  });
+
+  it.each([
     [500, { error: 'Simulated DB error during stock decrease' }, 'transient'],
-  ])('reads %i %j as %s', async (status, body, kind) => {
+    [429, {}, 'transient'],
+    [400, { error: 'Invalid input' }, 'permanent'],
+  ])('throws for %i %j, which proves nothing was taken: %s', async (status, body, kind) => {
     const url = await upstream(json(status, body));
     expect((await failure(createStockApi(client(url)).decrease('oak', 3, 'k'))).kind).toBe(kind);
+  });
+
+  it('answers in doubt when the connection breaks after the request was sent', async () => {
+    const url = await upstream((req) => req.socket.destroy());
+    expect(await createStockApi(client(url)).decrease('oak', 3, 'k')).toMatchObject({
+      kind: 'uncertain',
+      serviceAnswered: false,
+    });
+  });
+
+  it('throws when the connection is refused: the request never left', async () => {
+    const url = `http://127.0.0.1:${await freePort()}`;
+    expect((await failure(createStockApi(client(url)).decrease('oak', 3, 'k'))).kind).toBe('transient');
+  });
+
+  it('reads the level of a wood type, and none for one without a stock row', async () => {
+    const url = await upstream((req, res) =>
+      req.url === '/stocks/oak'
+        ? json(200, { wood_type: 'oak', quantity: 12 })(req, res)
+        : json(404, { error: 'Stock not found' })(req, res),
+    );
+    const api = createStockApi(client(url));
+    expect(await api.level('oak')).toBe(12);
+    expect(await api.level('elm')).toBe('none');
   });
 });

@@ -2,9 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import { type Config, configEnv, loadConfig } from '../../src/config.ts';
 import { WOOD_TYPES, type WoodType } from '../../src/domain/order.ts';
+import { createLedger, type Ledger } from '../../src/ledger.ts';
 import { createLogger, type Logger } from '../../src/logger.ts';
 import { createQueues, type Queues } from '../../src/queues.ts';
 import { createRandom, type Random } from '../../src/random.ts';
+import type { RedisConnection } from '../../src/redis.ts';
 import { type SimFaults, type Simulator, type SimulatorOptions, startSimulator } from '../../src/sim/server.ts';
 import { SimStore, seedStore } from '../../src/sim/store.ts';
 import { startWorkers, type Workers } from '../../workers/index.ts';
@@ -55,6 +57,7 @@ export function childEnv(config: Config, extra: Record<string, string> = {}): No
 export interface RunningPipeline {
   readonly config: Config;
   readonly queues: Queues;
+  readonly ledger: Ledger;
   readonly workers: Workers;
   readonly logger: Logger;
   close(): Promise<void>;
@@ -70,6 +73,7 @@ export async function startPipeline(
   return {
     config,
     queues,
+    ledger: ledgerOf(queues.redis, config),
     workers,
     logger,
     async close() {
@@ -89,8 +93,8 @@ export interface Invariants {
   readonly doubleDecreases: string[];
 }
 
-/** The promises of ordermanagement, read off the simulator's state. */
-export function invariants(h: SimHarness): Invariants {
+/** The promises of ordermanagement, read off the simulator's state; `added`: stock delivered from outside meanwhile. */
+export function invariants(h: SimHarness, added: Partial<Record<WoodType, number>> = {}): Invariants {
   const shipped = new Map<string, number>();
   for (const order of h.store.orders.values()) {
     if (order.order_status === 'shipped') {
@@ -99,7 +103,7 @@ export function invariants(h: SimHarness): Invariants {
   }
   const excess: Record<string, number> = {};
   for (const type of WOOD_TYPES) {
-    const taken = (h.initialStock.get(type) ?? 0) - (h.store.stock.get(type) ?? 0);
+    const taken = (h.initialStock.get(type) ?? 0) + (added[type] ?? 0) - (h.store.stock.get(type) ?? 0);
     excess[type] = taken - (shipped.get(type) ?? 0);
   }
   const doubleDecreases = [...h.store.decreasesByKey].filter(([, n]) => n > 1).map(([key]) => key);
@@ -107,3 +111,35 @@ export function invariants(h: SimHarness): Invariants {
 }
 
 export const EXACT = { oak: 0, maple: 0, birch: 0, elm: 0, pine: 0 };
+
+/** The ledger the workers of `config` keep, read through `redis`. */
+export const ledgerOf = (redis: RedisConnection, config: Config): Ledger =>
+  createLedger(redis, { prefix: config.queuePrefix, keepSeconds: config.ledgerKeepSeconds });
+
+export interface Attribution {
+  /** Per order, the decreases that took effect for it. */
+  readonly perOrder: ReadonlyMap<number, number>;
+  /** Orders that more than one decrease took stock for. */
+  readonly decreasedTwice: number[];
+  /** Decreases that took effect that no ledger entry accounts for. */
+  readonly unattributed: string[];
+}
+
+/**
+ * Every decrease the simulator saw take effect (from the `from`th on), attributed to orders through
+ * the ledger: its Idempotency-Key is the id of the ledger entry that lists its orders.
+ */
+export async function attribute(h: SimHarness, ledger: Ledger, from = 0): Promise<Attribution> {
+  const perOrder = new Map<number, number>();
+  const unattributed: string[] = [];
+  for (const { key, quantity } of h.store.decreaseLog.slice(from)) {
+    const entry = await ledger.entry(key);
+    if (entry === undefined || entry.quantity !== quantity) {
+      unattributed.push(key);
+      continue;
+    }
+    for (const id of entry.orders) perOrder.set(id, (perOrder.get(id) ?? 0) + 1);
+  }
+  const decreasedTwice = [...perOrder].filter(([, n]) => n > 1).map(([id]) => id);
+  return { perOrder, decreasedTwice, unattributed };
+}

@@ -136,7 +136,10 @@ describe('one trace per cycle', () => {
 
 describe('replays', () => {
   it('start their own trace, linked to the trace of the job they replace', async () => {
-    const h = await startSim({ orders: 1, stock: STOCK }, { errorRate: 0, statusUpdateErrorRate: 1 });
+    const h = await startSim(
+      { orders: 1, stock: STOCK },
+      { errorRate: 0, statusUpdateErrorRate: 1, statusUpdateErrorStatus: 403 },
+    );
     cleanup(() => h.sim.close());
     const p = await startPipeline(testConfig(h.sim, { RETRY_ATTEMPTS: '1' }));
     cleanup(() => p.close());
@@ -149,7 +152,9 @@ describe('replays', () => {
     h.options.statusUpdateErrorRate = 0;
     const upstream = createUpstream(p.config);
     cleanup(() => upstream.close());
-    expect((await replayOrder({ orderApi: upstream.orderApi, queues: p.queues }, '1')).result).toBe('retried');
+    expect((await replayOrder({ orderApi: upstream.orderApi, queues: p.queues, ledger: p.ledger }, '1')).result).toBe(
+      'retried',
+    );
     await waitFor('the replayed job to complete', async () => {
       const job = await p.queues.orders.getJob(orderJobId(1));
       return (await job?.getState()) === 'completed';

@@ -12,29 +12,43 @@ import { waitFor } from '../helpers/wait.ts';
 const cleanup = cleanupAfterEach();
 
 describe('resilience', () => {
-  it('finishes active jobs on SIGTERM, then exits 0', async () => {
-    const h = await startSim({ orders: 8, stock: { oak: 100, maple: 100, birch: 100, elm: 100, pine: 100 } });
+  it('on SIGTERM finishes the jobs whose decrease is under way, hands back those waiting for a lock, and exits 0', async () => {
+    const h = await startSim({ orders: 8, stock: { oak: 100, pine: 100 } });
     cleanup(() => h.sim.close());
+    for (const order of h.store.orders.values()) order.wood_type = order.id <= 4 ? 'oak' : 'pine';
     const config = testConfig(h.sim, { WORKER_CONCURRENCY: '8' });
     const queues = createQueues(config, 'blocking', createLogger('error'));
     cleanup(async () => {
       await queues.orders.obliterate({ force: true });
       await queues.close();
     });
-    // Slow answers keep all eight jobs active when the signal arrives.
-    h.options.latencyMs = 400;
-    const worker = spawnCli(['worker'], childEnv(config));
-    cleanup(async () => {
-      if (worker.child.exitCode === null) worker.child.kill('SIGKILL');
-      await worker.exited;
-    });
+    const spawn = () => {
+      const worker = spawnCli(['worker'], childEnv(config));
+      cleanup(async () => {
+        if (worker.child.exitCode === null) worker.child.kill('SIGKILL');
+        await worker.exited;
+      });
+      return worker;
+    };
+    // Slow decreases: one per wood type is under way, the other six wait for their wood type's lock.
+    h.options.decreaseAnswerDelayMs = 600;
+    const first = spawn();
     await enqueueOrders(queues, [...h.store.orders.keys()]);
-    await waitFor('eight active jobs', async () => (await queues.orders.getActiveCount()) === 8);
+    await waitFor('a decrease of each wood type under way', () => h.store.decreaseLog.length === 2);
 
-    worker.child.kill('SIGTERM');
-    expect(await worker.exited).toBe(0);
-    expect(await queues.orders.getCompletedCount()).toBe(8);
-    expect(h.store.countByStatus().shipped).toBe(8);
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    expect(await queues.orders.getCompletedCount()).toBe(2);
+    expect(h.store.countByStatus().shipped).toBe(2);
+    expect(h.store.decreaseLog).toHaveLength(2);
+    // The six handed back wait for another worker; nothing of them was sent.
+    expect(await queues.orders.getJobCountByTypes('delayed', 'waiting')).toBe(6);
+
+    h.options.decreaseAnswerDelayMs = 0;
+    spawn();
+    await waitFor('every order to ship', () => h.store.countByStatus().shipped === 8);
+    expect(h.store.decreaseLog).toHaveLength(8);
+    expect(invariants(h).excess).toEqual(EXACT);
   });
 
   it('survives a Redis restart mid-cycle: workers reconnect and finish every order', async () => {

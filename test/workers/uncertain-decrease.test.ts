@@ -1,110 +1,198 @@
 import { describe, expect, it } from 'vitest';
 import { enqueueOrders } from '../../src/enqueue.ts';
-import { orderJobId, PROCESS_ORDER_JOB } from '../../src/jobs.ts';
+import { orderJobId } from '../../src/jobs.ts';
+import { upsertCycleScheduler } from '../../src/scheduler.ts';
+import type { SimFaults } from '../../src/sim/server.ts';
 import { cleanupAfterEach } from '../helpers/cleanup.ts';
 import { runCli } from '../helpers/cli.ts';
-import { childEnv, type SimHarness, startPipeline, startSim, testConfig } from '../helpers/pipeline.ts';
+import {
+  attribute,
+  childEnv,
+  EXACT,
+  invariants,
+  type RunningPipeline,
+  type SimHarness,
+  startPipeline,
+  startSim,
+  testConfig,
+} from '../helpers/pipeline.ts';
+import { startProxy } from '../helpers/proxy.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const cleanup = cleanupAfterEach();
+const STOCK = { oak: 100, maple: 100, birch: 100, elm: 100, pine: 100 };
 
-/** One order whose decrease takes effect but whose answer comes after the worker's timeout. */
-async function lostAnswer(keys: 'ignored' | 'honoured') {
-  const h: SimHarness = await startSim(
-    { orders: 1, stock: { oak: 100, maple: 100, birch: 100, elm: 100, pine: 100 } },
-    { errorRate: 0, decreaseAnswerDelayMs: 2500, honourIdempotencyKey: keys === 'honoured' },
+async function run(
+  faults: Partial<SimFaults>,
+  env: Record<string, string> = {},
+  orders = 1,
+): Promise<{ h: SimHarness; p: RunningPipeline }> {
+  const h = await startSim(
+    { orders, stock: STOCK },
+    { honourIdempotencyKey: false, ...faults, errorRate: faults.errorRate ?? 0 },
   );
   cleanup(() => h.sim.close());
-  const p = await startPipeline(
-    testConfig(h.sim, { HTTP_TIMEOUT_MS: '150', RETRY_ATTEMPTS: '5', STOCK_IDEMPOTENCY_KEYS: keys }),
-  );
+  const p = await startPipeline(testConfig(h.sim, { RETRY_ATTEMPTS: '5', ...env }));
   cleanup(() => p.close());
-  await enqueueOrders(p.queues, [1]);
   return { h, p };
 }
 
-describe('a decrease whose answer is lost', () => {
-  it('fails the job for a person to decide when the Stock API ignores Idempotency-Key, and never decreases twice', async () => {
-    const { h, p } = await lostAnswer('ignored');
-    const job = await waitFor('the job to fail', async () => {
-      const found = await p.queues.orders.getJob(orderJobId(1));
-      return found?.finishedOn ? found : undefined;
-    });
-    expect(job.failedReason).toContain('may or may not have happened');
-    expect(job.attemptsMade).toBe(1);
-    expect(job.data).toMatchObject({ decreaseSent: true });
-    expect(h.store.orders.get(1)?.order_status).toBe('registered');
-    expect(h.store.decreasesByKey.get('order-1-decrease')).toBe(1);
+const finished = (p: RunningPipeline, orderId: number) =>
+  waitFor(`the job of order ${orderId} to finish`, async () => {
+    const job = await p.queues.orders.getJob(orderJobId(orderId));
+    return job?.finishedOn ? job : undefined;
+  });
 
+describe('a decrease whose answer is lost', () => {
+  it('resolves itself by the level when the Stock API ignores keys: the order ships, the stock is taken once', async () => {
+    // The decrease takes effect; its answer comes long after the worker gave up on it.
+    const { h, p } = await run({ decreaseAnswerDelayMs: 2500 }, { HTTP_TIMEOUT_MS: '150' });
+    await enqueueOrders(p.queues, [1]);
+    const job = await finished(p, 1);
+    expect(job.returnvalue).toMatchObject({ orderId: 1, outcome: 'shipped' });
+    expect(h.store.orders.get(1)?.order_status).toBe('shipped');
+    expect(invariants(h).excess).toEqual(EXACT);
+    expect(h.store.decreaseLog).toHaveLength(1);
+    expect(await p.ledger.stats()).toMatchObject({ resolvedTaken: 1, toPerson: 0 });
+  });
+
+  it('is sent again under its key when the Stock API honours keys, which takes stock once', async () => {
+    const { h, p } = await run(
+      { decreaseAnswerDelayMs: 2500, honourIdempotencyKey: true },
+      { HTTP_TIMEOUT_MS: '150', STOCK_IDEMPOTENCY_KEYS: 'honoured' },
+    );
+    await enqueueOrders(p.queues, [1]);
+    await waitFor('the first decrease', () => h.store.decreaseLog.length === 1);
+    h.options.decreaseAnswerDelayMs = 0;
+    await finished(p, 1);
+    expect(h.store.orders.get(1)?.order_status).toBe('shipped');
+    expect(h.store.decreaseLog).toHaveLength(1);
+    expect(await p.ledger.stats()).toMatchObject({ resentWithKey: 1 });
+  });
+
+  it('waits for a person when the stock also changed for another reason, and replay takes the answer', async () => {
+    const { h, p } = await run({ decreaseAnswerDelayMs: 2500 }, { HTTP_TIMEOUT_MS: '150' }, 2);
+    const oak = (id: number) => {
+      const order = h.store.orders.get(id);
+      if (order === undefined) throw new Error(`no order ${id}`);
+      order.wood_type = 'oak';
+      return order;
+    };
+    const [first, second] = [oak(1), oak(2)];
+    await enqueueOrders(p.queues, [1]);
+    await waitFor('the decrease to take effect', () => h.store.decreaseLog.length === 1);
+    h.store.addStock('oak', 40); // a delivery lands while the answer is lost
+    const job = await finished(p, 1);
+    expect(job.failedReason).toContain(
+      `the oak level was 100 before it, so taken would leave ${100 - first.quantity} and not taken 100; it was ${140 - first.quantity}`,
+    );
+    expect(job.failedReason).toContain('ordermanagement replay --decreased 1');
+    expect(first.order_status).toBe('registered');
+
+    // replay without the answer shows the facts and changes nothing.
     h.options.decreaseAnswerDelayMs = 0;
     const env = childEnv(p.config);
-    const undecided = await runCli(['replay', '1'], env);
-    expect(undecided.code).toBe(1);
-    expect(undecided.stderr).toContain('check the stock, then replay with --decreased');
+    const asked = await runCli(['replay', '1'], env);
+    expect(asked.code).toBe(1);
+    expect(asked.stderr).toContain('order 1: stock decrease ');
+    expect(asked.stderr).toContain('may or may not have happened');
 
-    // A person checked: the stock was taken. Only the status is set now.
+    // A person checked the delivery note: the decrease was taken. Only the status is set now.
     const decided = await runCli(['replay', '--decreased', '1'], env);
-    expect(decided).toMatchObject({
-      code: 0,
-      stdout: 'order 1: retried failed job order-1 (stock step done: shipped; only the status is set)\n',
-    });
-    await waitFor('order 1 to ship', () => h.store.orders.get(1)?.order_status === 'shipped');
-    expect(h.store.decreasesByKey.get('order-1-decrease')).toBe(1);
+    expect(decided.code).toBe(0);
+    expect(decided.stdout).toMatch(
+      /^order 1: retried failed job order-1 \(decrease .+ settled as taken: only the status is set\)\n$/,
+    );
+    await waitFor('order 1 to ship', () => first.order_status === 'shipped');
+    expect(h.store.decreaseLog).toHaveLength(1);
+
+    // The wood type went on from the level found: the next order is taken at once, exactly.
+    await enqueueOrders(p.queues, [2]);
+    await waitFor('order 2 to ship', () => second.order_status === 'shipped');
+    expect(h.store.stock.get('oak')).toBe(140 - first.quantity - second.quantity);
+    expect(await p.ledger.stats()).toMatchObject({ toPerson: 1, decidedByPerson: 1 });
   });
 
-  it('sends the decrease again when the Stock API honours Idempotency-Key, which takes stock once', async () => {
-    const { h } = await lostAnswer('honoured');
-    // The first answer is lost; the retry repeats the key and the Stock API answers from its record.
-    await waitFor('the first decrease', () => h.store.decreasesByKey.get('order-1-decrease') === 1);
-    h.options.decreaseAnswerDelayMs = 0;
-    await waitFor('order 1 to ship', () => h.store.orders.get(1)?.order_status === 'shipped');
-    expect(h.store.decreasesByKey.get('order-1-decrease')).toBe(1);
-  });
+  it('is sent again after a person answers that it was not taken', async () => {
+    const h = await startSim({ orders: 2, stock: STOCK }, { errorRate: 0, honourIdempotencyKey: false });
+    cleanup(() => h.sim.close());
+    // The decrease never reaches the Stock API: the network holds it until the worker gives up.
+    const stocks = await startProxy(h.sim.stockUrl);
+    cleanup(() => stocks.close());
+    const p = await startPipeline(testConfig(h.sim, { HTTP_TIMEOUT_MS: '150', API_URL_STOCKS: stocks.url }));
+    cleanup(() => p.close());
+    const [order, earlier] = [h.store.orders.get(1), h.store.orders.get(2)];
+    if (order === undefined || earlier === undefined) throw new Error('no orders');
+    earlier.wood_type = order.wood_type;
+    // An earlier order of the same wood type: the level is known before the network breaks.
+    await enqueueOrders(p.queues, [2]);
+    await waitFor('order 2 to ship', () => earlier.order_status === 'shipped');
+    await stocks.set('hang');
+    await enqueueOrders(p.queues, [1]);
+    await waitFor('the decrease to be in doubt', async () => (await p.ledger.order(1))?.entry?.doubt);
+    h.store.addStock(order.wood_type, 7); // and a delivery lands meanwhile
+    await stocks.set('up');
+    const job = await finished(p, 1);
+    expect(job.failedReason).toContain('may or may not have happened');
 
-  it('refuses replay flags it does not know, or both at once', async () => {
-    const env = { PATH: process.env.PATH };
-    expect((await runCli(['replay', '--force', '1'], env)).stderr).toContain('replay does not know --force');
-    const both = await runCli(['replay', '--decreased', '--not-decreased', '1'], env);
-    expect(both).toMatchObject({ code: 64 });
+    const result = await runCli(['replay', '--not-decreased', '1'], childEnv(p.config));
+    expect(result.stdout).toContain('settled as not taken: it is sent again');
+    await waitFor('order 1 to ship', () => order.order_status === 'shipped');
+    expect(h.store.decreaseLog).toHaveLength(2);
+    expect(h.store.stock.get(order.wood_type)).toBe(107 - order.quantity - earlier.quantity);
   });
 });
 
-describe('an attempt that died after sending the decrease (marked, no outcome recorded)', () => {
-  /** The job as such a worker leaves it: listed, marked as sent; the retry is what runs here. */
-  async function retryAfterDeath(statusNow: 'registered' | 'shipped') {
-    const h: SimHarness = await startSim({
-      orders: 1,
-      stock: { oak: 100, maple: 100, birch: 100, elm: 100, pine: 100 },
-    });
-    cleanup(() => h.sim.close());
-    const order = h.store.orders.get(1);
-    if (!order) throw new Error('no order 1');
-    h.store.setStatus(order, statusNow);
-    const p = await startPipeline(testConfig(h.sim));
-    cleanup(() => p.close());
-    await p.queues.orders.add(
-      PROCESS_ORDER_JOB,
-      { orderId: 1, listed: { woodType: 'oak', quantity: 1 }, decreaseSent: true },
-      { jobId: orderJobId(1) },
+describe('attempts that run out', () => {
+  it('after the stock was taken, keep the job waiting and trying until the status is written: no person needed', async () => {
+    const { h, p } = await run(
+      { statusUpdateErrorRate: 1 },
+      { RETRY_ATTEMPTS: '2', RETRY_BACKOFF_MS: '5', RETRY_BACKOFF_MAX_MS: '100' },
     );
-    const job = await waitFor('the job to finish', async () => {
-      const found = await p.queues.orders.getJob(orderJobId(1));
-      return found?.finishedOn ? found : undefined;
+    await enqueueOrders(p.queues, [1]);
+    // Waiting twice after the last attempt: it keeps trying, and is not failed meanwhile.
+    await waitFor('the job to wait after its last attempt, twice', async () => {
+      const { logs } = await p.queues.orders.getJobLogs(orderJobId(1));
+      const waits = logs.filter((line) => line.includes('retries ran out but its status shipped is not written yet'));
+      return waits.length >= 2;
     });
-    return { h, job };
-  }
-
-  it('completes without a decrease when the order shows its status was written', async () => {
-    const { h, job } = await retryAfterDeath('shipped');
-    expect(job.returnvalue).toEqual({ orderId: 1, outcome: 'skipped', status: 'shipped' });
-    expect(h.store.orderReads).toBe(1);
-    expect(h.store.decreasesByKey.size).toBe(0);
+    expect(await p.queues.orders.getFailedCount()).toBe(0);
+    h.options.statusUpdateErrorRate = 0;
+    const job = await finished(p, 1);
+    expect(job.returnvalue).toMatchObject({ outcome: 'shipped' });
+    expect(h.store.decreaseLog).toHaveLength(1);
   });
 
-  it('fails as an unknown outcome, without a decrease, when the order is still registered', async () => {
-    const { h, job } = await retryAfterDeath('registered');
-    expect(job.failedReason).toContain('may or may not have happened (an earlier attempt stopped mid-call)');
-    expect(h.store.decreasesByKey.size).toBe(0);
-    expect(h.store.orders.get(1)?.order_status).toBe('registered');
+  it('before any stock was taken, block the order', async () => {
+    const { h, p } = await run({ errorRate: 0 }, { ERROR_RATE: '1', RETRY_ATTEMPTS: '2', RETRY_BACKOFF_MS: '1' });
+    await enqueueOrders(p.queues, [1]);
+    const job = await finished(p, 1);
+    expect(job.returnvalue).toEqual({ orderId: 1, outcome: 'blocked', status: 'blocked', exhausted: true });
+    expect(h.store.decreaseLog).toHaveLength(0);
+  });
+});
+
+describe('jobs removed while their order is still registered', () => {
+  it('never re-open the decrease: the next job finds the ledger and only sets the status', async () => {
+    // Status updates are refused (403): each job fails after its decrease; half the decreases lose their answer.
+    const { h, p } = await run(
+      { statusUpdateErrorRate: 1, statusUpdateErrorStatus: 403, decreaseResetAfterCommitRate: 0.5 },
+      { INTERVAL_SECONDS: '0.3', PAGE_SIZE: '10' },
+      20,
+    );
+    await upsertCycleScheduler(p.queues.cycles, p.config);
+    // Failed, cleaned away (as Bull Board's "clean" or KEEP_FAILED_SECONDS would), enqueued again by a later cycle: three times.
+    for (let round = 1; round <= 3; round++) {
+      await waitFor(`round ${round}: every job failed`, async () => (await p.queues.orders.getFailedCount()) === 20);
+      await p.queues.orders.clean(0, 1000, 'failed');
+    }
+    expect(h.store.statusUpdateFailures.length).toBeGreaterThanOrEqual(60);
+    h.options.statusUpdateErrorRate = 0;
+    await waitFor('every order to leave registered', () => h.store.countByStatus().registered === 0);
+    const { decreasedTwice, unattributed, perOrder } = await attribute(h, p.ledger);
+    expect({ decreasedTwice, unattributed }).toEqual({ decreasedTwice: [], unattributed: [] });
+    expect(perOrder.size).toBe(h.store.countByStatus().shipped);
+    expect(h.store.decreaseLog.length).toBe(perOrder.size);
+    expect(invariants(h).excess).toEqual(EXACT);
   });
 });

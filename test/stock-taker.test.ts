@@ -1,0 +1,319 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Order, WoodType } from '../src/domain/order.ts';
+import { DecreaseNeedsPerson, ShuttingDown, StockLockTimeout, UpstreamError } from '../src/errors.ts';
+import { createLedger, type Ledger } from '../src/ledger.ts';
+import { createLogger } from '../src/logger.ts';
+import { createRandom } from '../src/random.ts';
+import { type RedisServer, startRedisServer } from '../src/redis-server.ts';
+import type { SimFaults } from '../src/sim/server.ts';
+import { createStockLock, type StockLock } from '../src/stock-lock.ts';
+import { createStockTaker, type StockTaker } from '../src/stock-taker.ts';
+import { createUpstream } from '../src/upstream.ts';
+import { cleanupAfterEach } from './helpers/cleanup.ts';
+import { type SimHarness, startSim, testConfig } from './helpers/pipeline.ts';
+import { waitFor } from './helpers/wait.ts';
+
+// A Redis of its own: the tests count the commands the takers send and break the lock keys.
+let server: RedisServer;
+let redis: Redis;
+beforeAll(async () => {
+  server = await startRedisServer();
+  redis = new Redis(server.url);
+});
+afterAll(async () => {
+  redis.disconnect();
+  await server.destroy();
+});
+
+const cleanup = cleanupAfterEach();
+const logger = createLogger('error');
+
+interface Setup {
+  readonly h: SimHarness;
+  readonly prefix: string;
+  readonly ledger: Ledger;
+  readonly lock: StockLock;
+  /** A taker as one worker process has it; call again for another replica. */
+  replica(overrides?: Partial<Parameters<typeof createStockTaker>[0]>): StockTaker;
+}
+
+async function setup(
+  faults: SimFaults = { errorRate: 0 },
+  options: { timeoutMs?: number; stock?: Partial<Record<WoodType, number>> } = {},
+): Promise<Setup> {
+  const h = await startSim(
+    { orders: 0, stock: options.stock ?? { oak: 1000, pine: 1000, birch: 1000, maple: 1000 } },
+    { honourIdempotencyKey: false, ...faults },
+  );
+  cleanup(() => h.sim.close());
+  const upstream = createUpstream(testConfig(h.sim, { HTTP_TIMEOUT_MS: String(options.timeoutMs ?? 2000) }));
+  cleanup(() => upstream.close());
+  const prefix = `{taker-${randomUUID().slice(0, 8)}}`;
+  const ledger = createLedger(redis, { prefix, keepSeconds: 3600 });
+  const lock = createStockLock(redis, { prefix, leaseMs: (options.timeoutMs ?? 2000) + 1000 });
+  return {
+    h,
+    prefix,
+    ledger,
+    lock,
+    replica: (overrides = {}) => {
+      const taker = createStockTaker({
+        stockApi: upstream.stockApi,
+        ledger,
+        lock,
+        waitMs: 10_000,
+        requestTimeoutMs: options.timeoutMs ?? 2000,
+        keysHonoured: false,
+        maxBatch: 1,
+        name: 'test',
+        random: createRandom(1),
+        logger,
+        ...overrides,
+      });
+      cleanup(() => taker.close());
+      return taker;
+    },
+  };
+}
+
+let nextId = 1;
+const order = (woodType: WoodType, quantity: number): Order => ({
+  id: nextId++,
+  woodType,
+  quantity,
+  status: 'registered',
+});
+
+async function setCalls(): Promise<number> {
+  const stats = await redis.info('commandstats');
+  return Number(/^cmdstat_set:calls=(\d+)/m.exec(stats)?.[1] ?? 0);
+}
+
+const failure = (promise: Promise<unknown>) =>
+  promise.then(
+    () => {
+      throw new Error('expected a failure');
+    },
+    (error: unknown) => error as Error,
+  );
+
+describe('the stock taker', () => {
+  it('sends one decrease per wood type at a time across replicas, and different wood types at once', async () => {
+    const s = await setup({ errorRate: 0, latencyMs: 5, nonAtomic: true });
+    const [a, b] = [s.replica(), s.replica()];
+    const orders = Array.from({ length: 40 }, (_, i) => order(i % 2 ? 'oak' : 'pine', 1 + (i % 3)));
+    const outcomes = await Promise.all(orders.map((o, i) => (i % 4 < 2 ? a : b).take(o)));
+    expect(outcomes.every((o) => o === 'shipped')).toBe(true);
+    expect(Object.fromEntries(s.h.store.decreasesInFlight.most)).toEqual({ oak: 1, pine: 1 });
+    const taken = (type: string) => orders.filter((o) => o.woodType === type).reduce((sum, o) => sum + o.quantity, 0);
+    expect(s.h.store.stock.get('oak')).toBe(1000 - taken('oak'));
+    expect(s.h.store.stock.get('pine')).toBe(1000 - taken('pine'));
+  });
+
+  it('queues the callers of one process, so Redis is asked for the lock once per holding', async () => {
+    const s = await setup();
+    const taker = s.replica();
+    const before = await setCalls();
+    await Promise.all(Array.from({ length: 100 }, () => taker.take(order('oak', 1))));
+    // One SET per holding: the ledger's writes under the lock only renew its lease.
+    expect((await setCalls()) - before).toBe(100);
+  });
+
+  it('records each outcome, so the same order is never sent twice, whatever asks again', async () => {
+    const s = await setup({ errorRate: 0 }, { stock: { oak: 10, pine: 10 } });
+    const taker = s.replica();
+    const [enough, short, none] = [order('oak', 4), order('pine', 11), order('elm', 1)];
+    expect(await taker.take(enough)).toBe('shipped');
+    expect(await taker.take(short)).toBe('blocked');
+    expect(await taker.take(none)).toBe('closed');
+    // A retry, a replay, an order enqueued again after its job was removed: the ledger answers.
+    expect(await s.replica().take(enough)).toBe('shipped');
+    expect(await s.replica().take(short)).toBe('blocked');
+    expect(s.h.store.decreaseLog).toHaveLength(1);
+    expect(s.h.store.stock.get('oak')).toBe(6);
+    expect(await s.ledger.order(enough.id)).toMatchObject({ state: 'taken', outcome: 'shipped' });
+  });
+
+  it('treats the simulated failure as nothing taken: it throws and leaves no record, so a retry sends again', async () => {
+    const s = await setup({ errorRate: 0 });
+    expect(await s.replica().take(order('oak', 1))).toBe('shipped');
+    s.h.options.errorRate = 1;
+    const o = order('oak', 2);
+    const error = await failure(s.replica().take(o));
+    expect(error).toBeInstanceOf(UpstreamError);
+    expect(error).toMatchObject({ kind: 'transient', statusCode: 500 });
+    expect(await s.ledger.order(o.id)).toBeUndefined();
+    s.h.options.errorRate = 0;
+    expect(await s.replica().take(o)).toBe('shipped');
+    expect(s.h.store.stock.get('oak')).toBe(997);
+  });
+
+  it('resolves a decrease that took effect and answered 500 by the level: taken, once', async () => {
+    const s = await setup({ errorRate: 0, decreaseFailAfterCommitRate: 1 });
+    const o = order('maple', 7);
+    expect(await s.replica().take(o)).toBe('shipped');
+    expect(s.h.store.stock.get('maple')).toBe(993);
+    expect(s.h.store.decreaseLog).toHaveLength(1);
+    expect(await s.ledger.stats()).toMatchObject({ resolvedTaken: 1, toPerson: 0 });
+  });
+
+  it('resolves at once a decrease whose connection was cut after it took effect: the level already shows it', async () => {
+    const s = await setup({ errorRate: 0, decreaseResetAfterCommitRate: 1 }, { timeoutMs: 2000 });
+    const o = order('birch', 3);
+    const started = Date.now();
+    expect(await s.replica().take(o)).toBe('shipped');
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(s.h.store.stock.get('birch')).toBe(997);
+    expect(await s.ledger.stats()).toMatchObject({ resolvedTaken: 1 });
+  });
+
+  it('waits out the deadline of a decrease that looks not taken, since the Stock API may still apply it', async () => {
+    // The request is held on its way for 600 ms; the worker gives up after 300 ms, then the Stock API applies it.
+    const s = await setup({ errorRate: 0 }, { timeoutMs: 300 });
+    const taker = s.replica();
+    expect(await taker.take(order('oak', 1))).toBe('shipped');
+    s.h.options.decreaseLatencyMs = 600;
+    const started = Date.now();
+    // A first look finds the level unchanged; "not taken" would be believed only after 300 + 1000 ms.
+    expect(await taker.take(order('oak', 4))).toBe('shipped');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1300);
+    expect(s.h.store.decreaseLog).toHaveLength(2);
+    expect(s.h.store.stock.get('oak')).toBe(995);
+    expect(await s.ledger.stats()).toMatchObject({ resolvedTaken: 1 });
+  });
+
+  it('sends again a decrease the level shows was not taken (the request was lost on its way)', async () => {
+    const s = await setup({ errorRate: 0 });
+    const taker = s.replica();
+    expect(await taker.take(order('oak', 1))).toBe('shipped');
+    // A holder that wrote its entry and died before the request left: the entry is pending, the lock free.
+    const dead = await s.lock.tryAcquire('oak');
+    if (dead === undefined) throw new Error('lock not free');
+    const lost = order('oak', 5);
+    const begun = await s.ledger.begin(dead, 'oak', [lost], {
+      id: randomUUID(),
+      now: Date.now() - 5000,
+      needLevel: true,
+      sentBy: 'dead',
+    });
+    expect(begun.kind).toBe('send');
+    await s.lock.release(dead);
+
+    const next = order('oak', 2);
+    expect(await taker.take(next)).toBe('shipped');
+    expect(await taker.take(lost)).toBe('shipped');
+    expect(s.h.store.stock.get('oak')).toBe(1000 - 1 - 2 - 5);
+    expect(await s.ledger.stats()).toMatchObject({ resolvedNotTaken: 1 });
+  });
+
+  it('resolves the entry of a holder that died after its decrease took effect: the next holder finds it taken', async () => {
+    const s = await setup({ errorRate: 0 });
+    const taker = s.replica();
+    expect(await taker.take(order('pine', 1))).toBe('shipped');
+    const dead = await s.lock.tryAcquire('pine');
+    if (dead === undefined) throw new Error('lock not free');
+    const crashed = order('pine', 4);
+    await s.ledger.begin(dead, 'pine', [crashed], {
+      id: randomUUID(),
+      now: Date.now() - 5000,
+      needLevel: true,
+      sentBy: 'dead',
+    });
+    s.h.store.stock.set('pine', (s.h.store.stock.get('pine') ?? 0) - 4); // the request arrived
+    await s.lock.release(dead);
+
+    expect(await taker.take(order('pine', 2))).toBe('shipped');
+    expect(await taker.take(crashed)).toBe('shipped');
+    expect(s.h.store.stock.get('pine')).toBe(1000 - 1 - 4 - 2);
+    expect(await s.ledger.order(crashed.id)).toMatchObject({ state: 'taken' });
+  });
+
+  it('hands a decrease to a person when the stock changed for another reason while it was in doubt', async () => {
+    const s = await setup({ errorRate: 0, decreaseAnswerDelayMs: 1500 }, { timeoutMs: 200 });
+    const o = order('elm', 3);
+    s.h.store.addStock('elm', 50);
+    const taking = failure(s.replica().take(o));
+    await waitFor('the decrease to take effect', () => s.h.store.decreaseLog.length === 1);
+    s.h.store.addStock('elm', 100); // someone restocks while the answer is lost
+    const error = await taking;
+    expect(error).toBeInstanceOf(DecreaseNeedsPerson);
+    expect(error.message).toContain(`for order ${o.id},`);
+    expect(error.message).toContain(
+      'the elm level was 50 before it, so taken would leave 47 and not taken 50; it was 147',
+    );
+    expect(await s.ledger.waitingForPerson()).toEqual([expect.objectContaining({ orders: [o.id], levelFound: 147 })]);
+    // The wood type goes on from the level it found; the order in doubt stays with the person.
+    expect(await s.replica().take(order('elm', 2))).toBe('shipped');
+    expect(s.h.store.stock.get('elm')).toBe(145);
+    await expect(s.replica().take(o)).rejects.toBeInstanceOf(DecreaseNeedsPerson);
+  });
+
+  it('sends a decrease in doubt again under its key when the Stock API honours keys: taken once', async () => {
+    const s = await setup({ errorRate: 0, decreaseResetAfterCommitRate: 1, honourIdempotencyKey: true });
+    const o = order('oak', 6);
+    expect(await s.replica({ keysHonoured: true }).take(o)).toBe('shipped');
+    expect(s.h.store.stock.get('oak')).toBe(994);
+    expect(s.h.store.decreaseLog).toHaveLength(1);
+    expect(await s.ledger.stats()).toMatchObject({ resentWithKey: 1 });
+  });
+
+  it('without the lock, hands a decrease in doubt to a person at once unless keys are honoured', async () => {
+    const s = await setup({ errorRate: 0, decreaseFailAfterCommitRate: 1 });
+    const o = order('oak', 2);
+    await expect(s.replica({ lock: undefined }).take(o)).rejects.toBeInstanceOf(DecreaseNeedsPerson);
+    await expect(s.replica({ lock: undefined }).take(o)).rejects.toBeInstanceOf(DecreaseNeedsPerson);
+    expect(s.h.store.decreaseLog).toHaveLength(1);
+  });
+
+  it('fails an order as transient after STOCK_LOCK_WAIT_MS when another holds the lock, and takes it afterwards', async () => {
+    const s = await setup();
+    const other = await s.lock.tryAcquire('oak');
+    if (other === undefined) throw new Error('lock not free');
+    const o = order('oak', 1);
+    const error = await failure(s.replica({ waitMs: 150 }).take(o));
+    expect(error).toBeInstanceOf(StockLockTimeout);
+    expect(error.message).toBe('waited 150 ms for the oak stock lock');
+    await s.lock.release(other);
+    expect(await s.replica().take(o)).toBe('shipped');
+  });
+
+  it('hands back the orders waiting for a lock at close, without sending them', async () => {
+    const s = await setup();
+    const other = await s.lock.tryAcquire('oak');
+    if (other === undefined) throw new Error('lock not free');
+    const taker = s.replica();
+    const waiting = [order('oak', 1), order('oak', 2)].map((o) => failure(taker.take(o)));
+    taker.close();
+    for (const error of await Promise.all(waiting)) expect(error).toBeInstanceOf(ShuttingDown);
+    await expect(taker.take(order('pine', 1))).rejects.toBeInstanceOf(ShuttingDown);
+    expect(s.h.store.decreaseLog).toHaveLength(0);
+    await s.lock.release(other);
+  });
+
+  it('sends nothing under a lock it lost, and keeps the outcome when releasing the lock fails', async () => {
+    const s = await setup({ errorRate: 0, decreaseAnswerDelayMs: 100 });
+    const o = order('oak', 3);
+    // While the decrease is in flight, the lock key turns into a list: releasing it fails (WRONGTYPE).
+    const taking = s.replica().take(o);
+    await waitFor('the decrease to take effect', () => s.h.store.decreaseLog.length === 1);
+    const key = `${s.prefix}:stock-lock:oak`;
+    const token = await redis.get(key);
+    await redis.del(key);
+    await redis.rpush(key, token ?? 'x');
+    await redis.pexpire(key, 300);
+    expect(await taking).toBe('shipped');
+    expect(await s.ledger.order(o.id)).toMatchObject({ state: 'taken' });
+    await waitFor('the broken key to expire', async () => (await redis.exists(key)) === 0);
+    expect(await s.replica().take(o)).toBe('shipped');
+    expect(s.h.store.decreaseLog).toHaveLength(1);
+
+    // A lease that ran out and was taken by another: the next write under it is refused, nothing is sent.
+    const other = await s.lock.tryAcquire('oak');
+    const lapsed = { key, token: 'lapsed-holder', leaseMs: 1000 };
+    const next = { id: randomUUID(), now: Date.now(), needLevel: true, sentBy: 'lapsed' };
+    expect(await s.ledger.begin(lapsed, 'oak', [order('oak', 1)], next)).toEqual({ kind: 'lost' });
+    if (other) await s.lock.release(other);
+  });
+});
