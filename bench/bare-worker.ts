@@ -8,7 +8,7 @@ import { type Job, Worker } from 'bullmq';
 import { JsonHttpClient } from '../src/clients/http.ts';
 import { createOrderApi } from '../src/clients/order-api.ts';
 import { createStockApi } from '../src/clients/stock-api.ts';
-import { loadConfig } from '../src/config.ts';
+import { loadConfig } from '../src/config/load.ts';
 import { backoffDelay } from '../src/domain/backoff.ts';
 import { outcomeOf } from '../src/domain/decrease.ts';
 import { createRandom } from '../src/random.ts';

@@ -1,4 +1,6 @@
-import { type Config, configEnv, loadConfig } from '../src/config.ts';
+import { configEnv } from '../src/config/describe.ts';
+import { loadConfig } from '../src/config/load.ts';
+import type { Config } from '../src/config/schema.ts';
 import type { Simulator } from '../src/sim/server.ts';
 import type { BenchContext } from './context.ts';
 

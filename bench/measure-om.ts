@@ -17,8 +17,8 @@ export interface OmSetup {
   readonly latencyMs: number;
   readonly concurrency: number;
   readonly processes: number;
-  /** Load the telemetry preload in the workers. */
-  readonly preload?: boolean;
+  /** Run the workers with telemetry (off: OTEL_SDK_DISABLED=true). */
+  readonly telemetry?: boolean;
   /** Worker variables on top of the bench's: the OTLP endpoint, a setting under comparison. */
   readonly env?: Record<string, string>;
 }
@@ -40,7 +40,7 @@ export function measureOm(ctx: BenchContext, setup: OmSetup): Promise<Throughput
     cleanup.add('queues', () => queues.close());
     const workers = await startOmWorkers(cleanup, config, queues, {
       count: setup.processes,
-      preload: setup.preload ?? false,
+      telemetry: setup.telemetry ?? false,
       env: { ...ctx.settings.workerEnv, ...setup.env },
       ...workerProcessOptions(ctx.settings, 'om'),
     });

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import type { Config } from '../src/config.ts';
+import type { Config } from '../src/config/schema.ts';
 import type { Queues } from '../src/queues.ts';
 import type { BenchChild } from './child.ts';
 import { spawnNode } from './child.ts';
@@ -9,12 +9,11 @@ import { shippedNodeOptions } from './node-options.ts';
 import { waitUntil } from './wait.ts';
 
 const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
-const PRELOAD = fileURLToPath(new URL('../src/telemetry/preload.ts', import.meta.url));
 
 export interface OmWorkerOptions {
   readonly count: number;
-  /** Load the telemetry preload (`node --import`), as the production entry point does. */
-  readonly preload?: boolean;
+  /** Run with telemetry, as the production entry point does; off, it runs with OTEL_SDK_DISABLED=true. */
+  readonly telemetry?: boolean;
   /** Variables on top of the run's configuration: the OTLP endpoint, a setting under comparison. */
   readonly env?: Record<string, string>;
   /** Node flags after the image's NODE_OPTIONS, so they win (a CPU profile, a heap limit): see worker-process.ts. */
@@ -35,9 +34,8 @@ export async function startOmWorkers(
   options: OmWorkerOptions,
 ): Promise<BenchChild[]> {
   const args = [...shippedNodeOptions(), ...(options.nodeFlags ?? [])];
-  if (options.preload) args.push('--import', PRELOAD);
   args.push(CLI, 'worker');
-  const env = workerEnv(config, options.env ?? {});
+  const env = workerEnv(config, { ...(options.telemetry ? {} : { OTEL_SDK_DISABLED: 'true' }), ...options.env });
   const children: BenchChild[] = [];
   for (let i = 0; i < options.count; i++) {
     const child = spawnNode(`worker ${i + 1}`, args, env, options.logDir);

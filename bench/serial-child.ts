@@ -7,7 +7,7 @@
 import { JsonHttpClient } from '../src/clients/http.ts';
 import { createOrderApi } from '../src/clients/order-api.ts';
 import { createStockApi } from '../src/clients/stock-api.ts';
-import { loadConfig } from '../src/config.ts';
+import { loadConfig } from '../src/config/load.ts';
 import { outcomeOf } from '../src/domain/decrease.ts';
 
 const config = loadConfig();

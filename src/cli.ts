@@ -1,41 +1,29 @@
 #!/usr/bin/env node
-import { type CommandResult, UsageError } from './commands/context.ts';
-import { COMMANDS } from './commands/index.ts';
-import { ConfigError } from './config.ts';
-import { redactUrl } from './redact.ts';
+/**
+ * The `ordermanagement` command. Loads almost nothing before it has installed its signal handlers,
+ * checked the Node version and started telemetry: the app is imported only after the
+ * instrumentations are in place, so the installed bin traces exactly as the image does.
+ */
+import { register } from 'node:module';
+import { nodeVersionProblem } from './node-version.ts';
+import { handleSignalsFromStart } from './signals.ts';
 
-function usage(): string {
-  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
-  const lines = Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(width)}  ${command.help}`);
-  return `Usage: ordermanagement <command> [args]\n\nCommands:\n${lines.join('\n')}\n\nSettings come from environment variables: see \`ordermanagement config\`.\n`;
+handleSignalsFromStart();
+const problem = nodeVersionProblem();
+if (problem !== undefined) {
+  process.stderr.write(`${problem}\n`);
+  process.exit(1);
 }
-
-async function main(argv: readonly string[]): Promise<CommandResult> {
-  const [name = 'start', ...args] = argv;
-  if (name === 'help' || name === '--help' || name === '-h') {
-    process.stdout.write(usage());
-    return 0;
-  }
-  const command = COMMANDS[name];
-  if (command === undefined) throw new UsageError(`unknown command "${name}"`);
-  return command.run(args);
+// Help and the configuration listing touch nothing worth tracing: they start at once without the SDK.
+const [command, ...rest] = process.argv.slice(2);
+const quick =
+  command === 'help' || command === 'config' || [command, ...rest].some((arg) => arg === '--help' || arg === '-h');
+if (!quick && process.env.OTEL_SDK_DISABLED?.trim() !== 'true') {
+  // Lets the instrumentations patch ES modules; CommonJS ones (ioredis as BullMQ loads it) are
+  // patched through require, and undici is traced through diagnostics_channel.
+  register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
+  const { startTelemetryFromEnv } = await import('./telemetry/start.ts');
+  startTelemetryFromEnv();
 }
-
-main(process.argv.slice(2)).then(
-  (result) => {
-    if (result !== 'running') process.exitCode = result;
-  },
-  (error: unknown) => {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`ordermanagement: ${error.message}\nSee \`ordermanagement config\` for every variable.\n`);
-      process.exitCode = 78;
-    } else if (error instanceof UsageError) {
-      process.stderr.write(`ordermanagement: ${error.message}\n\n${usage()}`);
-      process.exitCode = 64;
-    } else {
-      const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
-      process.stderr.write(`ordermanagement: ${redactUrl(text)}\n`);
-      process.exitCode = 1;
-    }
-  },
-);
+const { main } = await import('./main.ts');
+await main(process.argv.slice(2));

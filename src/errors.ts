@@ -11,7 +11,7 @@ export type FailureKind =
   | 'transient'
   /** Retrying cannot help: other 4xx, a body that breaks the contract. */
   | 'permanent'
-  /** The order itself does not exist (404 on /orders/<id>). */
+  /** The order itself does not exist (404 Order not found on GET or PUT /orders/<id>). */
   | 'order-not-found';
 
 export class UpstreamError extends Error {
@@ -23,15 +23,18 @@ export class UpstreamError extends Error {
    * sent): whether it took effect is unknown. False for answered requests and refused connections.
    */
   readonly unanswered: boolean;
+  /** A 429 or 503 asked for this long before the next try (Retry-After), in ms. */
+  readonly retryAfterMs: number | undefined;
   constructor(
     kind: FailureKind,
     message: string,
-    options: { statusCode?: number; cause?: unknown; unanswered?: boolean } = {},
+    options: { statusCode?: number; cause?: unknown; unanswered?: boolean; retryAfterMs?: number } = {},
   ) {
     super(message, { cause: options.cause });
     this.kind = kind;
     this.statusCode = options.statusCode;
     this.unanswered = options.unanswered ?? false;
+    this.retryAfterMs = options.retryAfterMs;
   }
 
   get retryable(): boolean {
@@ -48,14 +51,14 @@ export class SimulatedFailure extends Error {
 }
 
 /** Which request answered, for classification: some statuses mean different things per endpoint. */
-export type Endpoint = 'get-order' | 'other';
+export type Endpoint = 'order' | 'other';
 
 /**
  * Maps a non-2xx answer to a failure kind. Business answers are recognised only by status and the
  * contract's exact error text; anything else of that status is treated like any other 4xx.
  */
 export function classifyResponse(endpoint: Endpoint, statusCode: number, body: unknown): FailureKind {
-  if (endpoint === 'get-order' && statusCode === 404 && errorText(body) === 'Order not found') return 'order-not-found';
+  if (endpoint === 'order' && statusCode === 404 && errorText(body) === 'Order not found') return 'order-not-found';
   if (statusCode === 408 || statusCode === 429 || statusCode >= 500) return 'transient';
   return 'permanent';
 }
@@ -149,3 +152,11 @@ export const isRetryable = (error: Error): boolean =>
   error.name === 'ReplyError' ||
   (error instanceof UpstreamError && error.retryable) ||
   (error instanceof WorkError && error.retryable);
+
+/**
+ * Stops a command before it does its work, said in one line that names the variable to look at:
+ * Redis unreachable, a port in use. The CLI prints the message without a stack and exits 1.
+ */
+export class StartupError extends Error {
+  override readonly name = 'StartupError';
+}

@@ -1,13 +1,8 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type Listening, listen } from './listen.ts';
 
 /** A named readiness check: resolves true when the dependency is usable. */
 export type ReadinessCheck = () => Promise<boolean>;
-
-export interface HealthServer {
-  readonly url: string;
-  close(): Promise<void>;
-}
 
 const CHECK_TIMEOUT_MS = 1000;
 
@@ -35,13 +30,14 @@ export async function readiness(
 
 /**
  * `GET /livez` (the process answers) and `GET /readyz` (every check passes) for container
- * healthchecks and Kubernetes probes. They reveal no data, so they need no authentication.
+ * healthchecks and Kubernetes probes. They reveal no data, so they need no authentication. The
+ * checks are asked for at each probe: a role may start serving probes before it is ready.
  */
-export function healthHandler(checks: Record<string, ReadinessCheck>) {
+export function healthHandler(checks: () => Record<string, ReadinessCheck>) {
   return async (path: string): Promise<{ status: number; body: unknown } | undefined> => {
     if (path === '/livez') return { status: 200, body: { status: 'alive' } };
     if (path === '/readyz') {
-      const result = await readiness(checks);
+      const result = await readiness(checks());
       return { status: result.ready ? 200 : 503, body: { status: result.ready ? 'ready' : 'unready', ...result } };
     }
     return undefined;
@@ -52,8 +48,8 @@ export function healthHandler(checks: Record<string, ReadinessCheck>) {
 export async function startHealthServer(
   host: string,
   port: number,
-  checks: Record<string, ReadinessCheck>,
-): Promise<HealthServer> {
+  checks: () => Record<string, ReadinessCheck>,
+): Promise<Listening> {
   const handle = healthHandler(checks);
   const server: Server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://health').pathname;
@@ -63,16 +59,5 @@ export async function startHealthServer(
       res.end(JSON.stringify(body));
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, resolve);
-  });
-  const address = server.address() as AddressInfo;
-  return {
-    url: `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`,
-    async close() {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
+  return listen(server, host, port, 'HEALTH_PORT');
 }

@@ -8,6 +8,7 @@ import {
   WOOD_TYPES,
   type WoodType,
 } from './domain/order.ts';
+import type { PassCut } from './domain/paging.ts';
 import type { TraceCarrier } from './telemetry/tracing.ts';
 
 /** Queue and job names shared by producers (scheduler, cycle, replay) and processors. */
@@ -31,6 +32,8 @@ export interface FanOutCounts {
   pages: number;
   /** Set when backpressure limited this cycle to a probe of orders. */
   throttled?: true;
+  /** Set when the cycle stopped listing early, and why (see workers/cycle.ts). */
+  cut?: PassCut;
 }
 
 export interface CycleData {
@@ -40,7 +43,8 @@ export interface CycleData {
   trace?: TraceCarrier;
 }
 
-export type OrderResultOutcome = Outcome | 'skipped';
+/** `vanished`: the order was gone (404) when its status was to be written, after its stock was taken. */
+export type OrderResultOutcome = Outcome | 'skipped' | 'vanished';
 
 export interface CycleResult extends FanOutCounts {
   /** How the cycle's children ended; `failed` ran out of attempts and wait in the failed set. */
@@ -70,6 +74,8 @@ export interface ProcessOrderResult {
   status?: OrderStatus;
   /** Set when retries ran out before any stock was taken and the order was blocked for that. */
   exhausted?: true;
+  /** Something that should not happen, recorded for people: stock taken for an order that vanished. */
+  anomaly?: string;
 }
 
 /** One job id per order: the key that keeps an order from being enqueued twice. */

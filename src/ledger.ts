@@ -1,3 +1,4 @@
+import type { Config } from './config/schema.ts';
 import { type DecreaseEntry, type EntryState, type Level, parseLevel } from './domain/decrease.ts';
 import { isWoodType, type Outcome, type WoodType } from './domain/order.ts';
 import type { RedisConnection } from './redis.ts';
@@ -194,16 +195,15 @@ function entryFrom(id: string, fields: Record<string, string>): DecreaseEntry | 
 
 const levelText = (level: Level | 'keep' | undefined): string => (level === undefined ? '' : String(level));
 
-export interface LedgerOptions {
-  /** The queue prefix: its hash tag keeps the ledger in the queues' Cluster slot. */
-  readonly prefix: string;
-  /** How long settled entries and records are kept (LEDGER_KEEP_SECONDS). */
-  readonly keepSeconds: number;
-}
+/** QUEUE_PREFIX (its hash tag keeps the ledger in the queues' Cluster slot) and LEDGER_KEEP_SECONDS. */
+export type LedgerOptions = Pick<Config, 'queuePrefix' | 'ledgerKeepSeconds'>;
 
 export type Ledger = ReturnType<typeof createLedger>;
 
-export function createLedger(redis: RedisConnection, { prefix, keepSeconds }: LedgerOptions) {
+export function createLedger(
+  redis: RedisConnection,
+  { queuePrefix: prefix, ledgerKeepSeconds: keepSeconds }: LedgerOptions,
+) {
   const orderPrefix = `${prefix}:ledger:order:`;
   const entryPrefix = `${prefix}:ledger:decrease:`;
   const statsKey = `${prefix}:ledger:stats`;

@@ -1,5 +1,5 @@
 import { type DefaultJobOptions, Queue } from 'bullmq';
-import type { Config } from './config.ts';
+import type { Config } from './config/schema.ts';
 import { BACKOFF_TYPE } from './domain/backoff.ts';
 import {
   type CYCLE_JOB,

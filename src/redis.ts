@@ -1,6 +1,8 @@
 import type { ConnectionOptions as BullMQConnection } from 'bullmq';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
-import type { Config } from './config.ts';
+import type { Config } from './config/schema.ts';
+import { StartupError } from './errors.ts';
+import { redactUrl } from './redact.ts';
 
 export type RedisMode = 'blocking' | 'fail-fast';
 
@@ -82,4 +84,38 @@ export function workerConnection(config: Config): { connection: BullMQConnection
   }
   const cluster = createRedis(config, 'blocking');
   return { connection: cluster, close: () => cluster.disconnect() };
+}
+
+/** Which settings say where Redis is, for messages: the variable a person should look at. */
+function whereRedis(config: Config): string {
+  if (config.redisClusterNodes !== '') return `the Redis Cluster at ${config.redisClusterNodes} (REDIS_CLUSTER_NODES)`;
+  if (config.redisSentinels !== '') return `the Redis Sentinels at ${config.redisSentinels} (REDIS_SENTINELS)`;
+  return `Redis at ${redactUrl(config.redisUrl)} (REDIS_URL)`;
+}
+
+/**
+ * Fails within `timeoutMs`, naming the variable, when Redis cannot be reached: a command that does
+ * one thing and exits must not hang on it, nor answer with a stack trace.
+ */
+export async function reachRedis(redis: RedisConnection, config: Config, timeoutMs = 10_000): Promise<void> {
+  let lastError = '';
+  const remember = (error: Error) => {
+    lastError = (error as { code?: string }).code ?? error.message;
+  };
+  redis.on('error', remember);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      redis.ping(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
+      }),
+    ]);
+  } catch (error) {
+    const reason = lastError || (error as Error).message;
+    throw new StartupError(`cannot reach ${whereRedis(config)}: ${reason}`);
+  } finally {
+    clearTimeout(timer);
+    redis.off('error', remember);
+  }
 }

@@ -1,20 +1,25 @@
 import type { Logger } from './logger.ts';
+import { handleSignalsFromStart, onSignal } from './signals.ts';
 import { shutdownTelemetry } from './telemetry/sdk.ts';
 
 /**
  * On the first SIGTERM or SIGINT, runs `close` (which lets active jobs finish) and exits 0.
  * A watchdog ends the process with 1 if closing takes longer than `timeoutMs`; a second signal
- * ends it at once.
+ * ends it at once. Returns the same stop for other reasons to end (a closed output pipe).
  */
-export function exitOnSignals(close: () => Promise<void>, logger: Logger, timeoutMs: number): void {
+export function exitOnSignals(
+  close: () => Promise<void>,
+  logger: Logger,
+  timeoutMs: number,
+): (reason: NodeJS.Signals | string) => void {
   let closing = false;
-  const onSignal = (signal: NodeJS.Signals) => {
+  const stop = (reason: NodeJS.Signals | string) => {
     if (closing) {
-      logger.warn('second signal: exiting without waiting', { signal });
+      logger.warn('second signal: exiting without waiting', { signal: reason });
       process.exit(130);
     }
     closing = true;
-    logger.info('shutting down: finishing active jobs', { signal });
+    logger.info('shutting down: finishing active jobs', { signal: reason });
     setTimeout(() => {
       logger.error('shutdown took too long; exiting', { timeoutMs });
       process.exit(1);
@@ -32,6 +37,7 @@ export function exitOnSignals(close: () => Promise<void>, logger: Logger, timeou
         },
       );
   };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  handleSignalsFromStart();
+  onSignal(stop);
+  return stop;
 }

@@ -1,6 +1,15 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { type AddressInfo, connect } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { COMMANDS } from '../src/commands/index.ts';
 import { enqueueOrders } from '../src/enqueue.ts';
 import { orderJobId } from '../src/jobs.ts';
+import { createLogger } from '../src/logger.ts';
+import { createQueues } from '../src/queues.ts';
+import { freePort } from '../src/redis-server.ts';
 import { cleanupAfterEach } from './helpers/cleanup.ts';
 import { runCli } from './helpers/cli.ts';
 import {
@@ -17,6 +26,7 @@ import { waitFor } from './helpers/wait.ts';
 const cleanup = cleanupAfterEach();
 
 const env = { PATH: process.env.PATH };
+const CLI_SOURCE = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 
 describe('the ordermanagement CLI', () => {
   it('refuses bad configuration at start, naming each variable and never echoing a password', async () => {
@@ -81,26 +91,29 @@ describe('ordermanagement replay', () => {
   it('enqueues a registered order and processes it', async () => {
     await setup();
     const result = await runCli(['replay', '3'], childEnv(p.config));
-    expect(result).toMatchObject({ code: 0, stdout: 'order 3: enqueued job order-3\n' });
+    expect(result).toMatchObject({ code: 0, stdout: 'order 3: enqueued job order-3\nreplay: 1 order: 1 enqueued\n' });
     await waitFor('order 3 to ship', () => h.store.orders.get(3)?.order_status === 'shipped');
     expect(h.store.countByStatus().registered).toBe(4);
   });
 
   it('reports unknown and non-numeric ids as errors and still handles the good ones', async () => {
     await setup();
-    const result = await runCli(['replay', '999', 'abc', '-4', '2'], childEnv(p.config));
+    const result = await runCli(['replay', '999', 'abc', '--', '-4', '2'], childEnv(p.config));
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('order 999: order 999 does not exist in the Order API');
     expect(result.stderr).toContain('"abc": order id must be a positive integer');
     expect(result.stderr).toContain('"-4": order id must be a positive integer');
-    expect(result.stdout).toBe('order 2: enqueued job order-2\n');
+    expect(result.stdout).toBe('order 2: enqueued job order-2\nreplay: 4 orders: 1 unknown, 2 invalid, 1 enqueued\n');
   });
 
   it('reports an order whose job is in flight instead of doubling it', async () => {
     await setup({ errorRate: 0 }, false);
     await enqueueOrders(p.queues, [4]);
     const result = await runCli(['replay', '4'], childEnv(p.config));
-    expect(result).toMatchObject({ code: 0, stdout: 'order 4: job order-4 is already waiting; nothing added\n' });
+    expect(result).toMatchObject({
+      code: 0,
+      stdout: 'order 4: job order-4 is already waiting; nothing added\nreplay: 1 order: 1 in-flight\n',
+    });
     expect(await p.queues.orders.count()).toBe(1);
   });
 
@@ -118,7 +131,10 @@ describe('ordermanagement replay', () => {
 
     h.options.statusUpdateErrorRate = 0;
     const result = await runCli(['replay', '1'], childEnv(p.config));
-    expect(result).toMatchObject({ code: 0, stdout: 'order 1: retried failed job order-1\n' });
+    expect(result).toMatchObject({
+      code: 0,
+      stdout: 'order 1: retried failed job order-1\nreplay: 1 order: 1 retried\n',
+    });
     await waitFor('order 1 to ship', () => h.store.orders.get(1)?.order_status === 'shipped');
     expect((await attribute(h, p.ledger)).perOrder.get(1)).toBe(1);
     expect(h.store.decreaseLog).toHaveLength(1);
@@ -142,6 +158,174 @@ describe('ordermanagement replay', () => {
       return h.store.orders.get(5)?.order_status === 'shipped' && job?.finishedOn !== undefined;
     });
     const result = await runCli(['replay', '5'], childEnv(p.config));
-    expect(result).toMatchObject({ code: 0, stdout: 'order 5: status is shipped, not registered; nothing to do\n' });
+    expect(result).toMatchObject({
+      code: 0,
+      stdout: 'order 5: status is shipped, not registered; nothing to do\nreplay: 1 order: 1 not-registered\n',
+    });
+  });
+});
+
+describe('every command', () => {
+  it('answers --help with its usage, options and variables, and does nothing else', async () => {
+    const h = await startSim({ orders: 0, stock: {} });
+    cleanup(() => h.sim.close());
+    const config = testConfig(h.sim);
+    const queues = createQueues(config, 'fail-fast', createLogger('error'));
+    cleanup(() => queues.close());
+    for (const name of Object.keys(COMMANDS)) {
+      const result = await runCli([name, '--help'], childEnv(config));
+      expect(result, name).toMatchObject({ code: 0, stderr: '' });
+      expect(result.stdout).toMatch(new RegExp(`^Usage: ordermanagement ${name}\\b`));
+      expect(result.stdout).toContain('-h, --help');
+      if (name !== 'config') expect(result.stdout).toMatch(/^Variables .*\n {2}[A-Z_]+ /m);
+    }
+    // scheduler and start --help registered nothing.
+    expect(await queues.cycles.getJobSchedulers()).toEqual([]);
+    expect((await runCli(['help', 'replay'], env)).stdout).toContain('--not-decreased');
+  });
+
+  it.each(Object.keys(COMMANDS))('%s refuses a flag it does not know, with exit 64', async (name) => {
+    const result = await runCli([name, '--bogus'], env);
+    expect(result.code).toBe(64);
+    expect(result.stderr).toContain(`ordermanagement: ${name}: Unknown option '--bogus'`);
+    expect(result.stderr).toContain(`Usage: ordermanagement ${name}`);
+  });
+});
+
+describe('when Redis cannot be reached', () => {
+  it.each([['replay', '1'], ['scheduler']])(
+    '%s fails within seconds, naming REDIS_URL, without a stack',
+    async (...args) => {
+      const port = await freePort();
+      const started = Date.now();
+      const result = await runCli(args, { ...env, REDIS_URL: `redis://:hunter2@127.0.0.1:${port}` });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe(
+        `ordermanagement: cannot reach Redis at redis://:***@127.0.0.1:${port} (REDIS_URL): ECONNREFUSED\n`,
+      );
+      expect(Date.now() - started).toBeLessThan(15_000);
+    },
+  );
+});
+
+describe('a port already in use', () => {
+  it.each([
+    ['board', 'BOARD_PORT'],
+    ['sim', 'SIM_ORDER_PORT'],
+    ['worker', 'HEALTH_PORT'],
+  ])('stops %s at start, naming %s', async (role, variable) => {
+    const h = await startSim({ orders: 3, stock: {} });
+    cleanup(() => h.sim.close());
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    cleanup(() => new Promise((resolve) => taken.close(resolve)));
+    const port = (taken.address() as AddressInfo).port;
+    const config = testConfig(h.sim);
+    const queues = createQueues(config, 'fail-fast', createLogger('error'));
+    cleanup(async () => {
+      await queues.orders.obliterate({ force: true });
+      await queues.close();
+    });
+    await enqueueOrders(queues, [1, 2, 3]);
+    const result = await runCli([role], { ...childEnv(config), [variable]: String(port) });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      `ordermanagement: cannot listen on 127.0.0.1:${port} (${variable}): port ${port} on 127.0.0.1 is already in use\n`,
+    );
+    // The worker stopped before it took any job.
+    expect(await queues.orders.getWaitingCount()).toBe(3);
+  });
+});
+
+describe('replay of many orders against a flaky Order API', () => {
+  it('retries transient failures, goes on with the others, and ends with a summary', async () => {
+    const h = await startSim({ orders: 10, stock: {} }, { errorRate: 0.5 });
+    cleanup(() => h.sim.close());
+    const config = testConfig(h.sim, { RETRY_ATTEMPTS: '20', RETRY_BACKOFF_MS: '1', RETRY_BACKOFF_MAX_MS: '5' });
+    const queues = createQueues(config, 'fail-fast', createLogger('error'));
+    cleanup(async () => {
+      await queues.orders.obliterate({ force: true });
+      await queues.close();
+    });
+    const ids = [...h.store.orders.keys()].map(String);
+    const result = await runCli(['replay', ...ids, '0'], childEnv(config));
+    expect(result.code).toBe(1);
+    expect(result.stdout.split('\n').filter((line) => /^order \d+: enqueued job/.test(line))).toHaveLength(10);
+    expect(result.stderr).toBe('"0": order id must be a positive integer, got "0"\n');
+    expect(result.stdout).toMatch(/replay: 11 orders: (10 enqueued, 1 invalid|1 invalid, 10 enqueued)\n$/);
+    expect(await queues.orders.getWaitingCount()).toBe(10);
+  });
+});
+
+describe('signals', () => {
+  it.each([
+    ['as a plain process', [] as string[]],
+    // unshare makes node PID 1 of a new PID namespace, as in a container without an init.
+    ['as PID 1', ['unshare', '--fork', '--pid', '--mount-proc']],
+  ])('a SIGTERM during start-up (Redis unreachable) stops a worker at once, %s', async (_how, wrapper) => {
+    const port = await freePort();
+    const args = [...wrapper.slice(1), process.execPath, CLI_SOURCE, 'worker'];
+    const child = spawn(wrapper[0] ?? process.execPath, wrapper.length > 0 ? args : [CLI_SOURCE, 'worker'], {
+      env: { ...env, REDIS_URL: `redis://127.0.0.1:${port}` },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    cleanup(async () => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await exited;
+    });
+    // Started, and waiting for a Redis that refuses: the handler a role installs once running is not there yet.
+    await waitFor('the worker to try Redis', () => output.includes('ECONNREFUSED'), { timeoutMs: 15_000 });
+    const pid = wrapper.length > 0 ? await namespaceInit(child.pid ?? 0) : (child.pid ?? 0);
+    const signalled = Date.now();
+    process.kill(pid, 'SIGTERM');
+    expect(await exited).toBe(0);
+    expect(Date.now() - signalled).toBeLessThan(3000);
+  });
+});
+
+/** The host pid of the first process `pid` started: node, as PID 1 of the namespace unshare made. */
+async function namespaceInit(pid: number): Promise<number> {
+  return waitFor('unshare to start node', () => {
+    const [child] = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ');
+    return child ? Number(child) : undefined;
+  });
+}
+
+describe('ordermanagement demo', () => {
+  it('stops cleanly, its private Redis included, when its output is closed (npm run demo | head)', async () => {
+    const child = spawn(process.execPath, [CLI_SOURCE, 'demo'], {
+      env: { ...env, DEMO_ORDERS: '50' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    cleanup(async () => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await exited;
+    });
+    let first = '';
+    await new Promise<void>((resolve) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        first += chunk.toString();
+        if (first.includes('\n')) resolve();
+      });
+    });
+    const port = /Redis private at redis:\/\/127\.0\.0\.1:(\d+)/.exec(first)?.[1];
+    expect(port).toBeDefined();
+    // What `head -1` does once it has its line: the reading end goes away.
+    child.stdout.destroy();
+    expect(await exited).toBe(0);
+    const refused = await new Promise<string>((resolve) => {
+      const socket = connect(Number(port), '127.0.0.1', () => {
+        socket.destroy();
+        resolve('accepted');
+      });
+      socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+    });
+    expect(refused).toBe('ECONNREFUSED');
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { configEnv, describeConfig, loadConfig } from '../src/config.ts';
+import { configEnv, describeConfig } from '../src/config/describe.ts';
+import { loadConfig } from '../src/config/load.ts';
 import { configProblems } from './helpers/config-problems.ts';
 
 describe('loadConfig', () => {
@@ -73,6 +74,45 @@ describe('loadConfig', () => {
     ],
   ])('refuses timings that do not go together: %j', (env, message) => {
     expect(configProblems(env)).toEqual([message]);
+  });
+
+  it('leaves alone the variables Kubernetes gives every pod for each Service, and still names a typo', () => {
+    const links = {
+      REDIS_PORT: 'tcp://10.0.0.5:6379',
+      REDIS_PORT_6379_TCP: 'tcp://10.0.0.5:6379',
+      REDIS_PORT_6379_TCP_PROTO: 'tcp',
+      REDIS_PORT_6379_TCP_PORT: '6379',
+      REDIS_PORT_6379_TCP_ADDR: '10.0.0.5',
+      REDIS_SERVICE_HOST: '10.0.0.5',
+      REDIS_SERVICE_PORT: '6379',
+      REDIS_SERVICE_PORT_REDIS: '6379',
+      STOCK_PORT: 'tcp://10.0.0.6:5001',
+      BOARD_SERVICE_HOST: 'fd00::12',
+    };
+    expect(loadConfig(links).redisUrl).toBe('redis://127.0.0.1:6379');
+    // Not of a service link's shape: someone meant to set a port.
+    expect(configProblems({ REDIS_PORT: '6380' })).toEqual([
+      'REDIS_PORT: is not a setting of ordermanagement; did you mean REDIS_URL?',
+    ]);
+    expect(configProblems({ REDIS_URI: 'redis://x' })).toEqual([
+      'REDIS_URI: is not a setting of ordermanagement; did you mean REDIS_URL?',
+    ]);
+  });
+
+  it('never shows the password of any URL, and reads the base URLs with their credentials', () => {
+    const config = loadConfig({
+      API_URL_ORDERS: 'http://svc:orders-secret@orders:5000',
+      API_URL_STOCKS: 'https://svc:stocks-secret@stocks/api/',
+      REDIS_URL: 'redis://:redis-secret@cache:6379',
+    });
+    expect(config.stocksUrl).toBe('https://svc:stocks-secret@stocks/api');
+    const shown = JSON.stringify(describeConfig(config));
+    for (const secret of ['orders-secret', 'stocks-secret', 'redis-secret']) expect(shown).not.toContain(secret);
+    expect(describeConfig(config).find((e) => e.variable === 'API_URL_ORDERS')?.value).toBe(
+      'http://svc:***@orders:5000',
+    );
+    const problems = configProblems({ API_URL_ORDERS: 'ftp://u:pw-secret@orders' });
+    expect(problems.join()).not.toContain('pw-secret');
   });
 
   it('reports every bad variable at once and redacts a password in REDIS_URL', () => {

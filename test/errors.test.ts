@@ -3,8 +3,8 @@ import { classifyNetworkError, classifyResponse, mayHaveBeenSent } from '../src/
 
 describe('classifyResponse', () => {
   it.each([
-    ['get-order', 404, { error: 'Order not found' }, 'order-not-found'],
-    ['get-order', 502, { error: 'Simulated API error during order retrieval' }, 'transient'],
+    ['order', 404, { error: 'Order not found' }, 'order-not-found'],
+    ['order', 502, { error: 'Simulated API error during order retrieval' }, 'transient'],
     ['other', 404, { error: 'Order not found' }, 'permanent'],
     ['other', 400, undefined, 'permanent'],
     ['other', 408, undefined, 'transient'],

@@ -25,7 +25,7 @@ describe('health endpoints', () => {
     cleanup(() => h.sim.close());
     const workers = await startWorkers(testConfig(h.sim, { REDIS_URL: redis.url }), createLogger('error'));
     cleanup(() => workers.close());
-    const health = await startHealthServer('127.0.0.1', 0, workers.readinessChecks);
+    const health = await startHealthServer('127.0.0.1', 0, () => workers.readinessChecks);
     cleanup(() => health.close());
 
     expect(await get(`${health.url}/readyz`)).toEqual({
@@ -45,7 +45,7 @@ describe('health endpoints', () => {
   });
 
   it('answers 404 elsewhere', async () => {
-    const health = await startHealthServer('127.0.0.1', 0, { always: async () => true });
+    const health = await startHealthServer('127.0.0.1', 0, () => ({ always: async () => true }));
     cleanup(() => health.close());
     expect((await request(`${health.url}/admin`)).statusCode).toBe(404);
   });

@@ -1,20 +1,6 @@
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import winston from 'winston';
 import { createLogger, type LogLevel } from '../src/logger.ts';
-
-function capturingLogger(level: LogLevel) {
-  const lines: Record<string, unknown>[] = [];
-  const transport = new winston.transports.Stream({
-    stream: new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(JSON.parse(String(chunk)));
-        done();
-      },
-    }),
-  });
-  return { logger: createLogger(level, { role: 'test' }, [transport]), lines };
-}
+import { capturingLogger } from './helpers/logs.ts';
 
 describe('createLogger', () => {
   it('writes JSON lines with the default and child fields, passwords in URLs redacted', () => {

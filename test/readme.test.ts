@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { COMMANDS } from '../src/commands/index.ts';
-import { describeConfig, loadConfig } from '../src/config.ts';
+import { describeConfig } from '../src/config/describe.ts';
+import { loadConfig } from '../src/config/load.ts';
 
 const read = (path: string) => readFileSync(new URL(`../${path}`, import.meta.url), 'utf8');
 

@@ -51,7 +51,7 @@ async function setup(
   const upstream = createUpstream(testConfig(h.sim, { HTTP_TIMEOUT_MS: String(options.timeoutMs ?? 2000) }));
   cleanup(() => upstream.close());
   const prefix = `{taker-${randomUUID().slice(0, 8)}}`;
-  const ledger = createLedger(redis, { prefix, keepSeconds: 3600 });
+  const ledger = createLedger(redis, { queuePrefix: prefix, ledgerKeepSeconds: 3600 });
   const lock = createStockLock(redis, { prefix, leaseMs: (options.timeoutMs ?? 2000) + 1000 });
   return {
     h,

@@ -1,20 +1,22 @@
 import { type Job, WaitingChildrenError } from 'bullmq';
 import type { OrderApi } from '../src/clients/order-api.ts';
-import { nextSkip } from '../src/domain/paging.ts';
+import { nextSkip, type PassCut, pageLimit } from '../src/domain/paging.ts';
 import type { UpstreamHealth } from '../src/domain/upstream-health.ts';
 import { enqueueOrders } from '../src/enqueue.ts';
-import { SimulatedFailure } from '../src/errors.ts';
+import { coerceError, SimulatedFailure } from '../src/errors.ts';
 import type { CycleData, CycleResult, FanOutCounts, ProcessOrderResult } from '../src/jobs.ts';
 import type { Logger } from '../src/logger.ts';
 import type { Queues } from '../src/queues.ts';
 import type { Random } from '../src/random.ts';
-import { cycleDuration, cyclesThrottled, ordersPerCycle } from '../src/telemetry/metrics.ts';
+import { cycleDuration, cycleFailures, cyclesCut, cyclesThrottled, ordersPerCycle } from '../src/telemetry/metrics.ts';
 import { currentCarrier, inMessageSpan } from '../src/telemetry/tracing.ts';
 
 export interface CycleDeps {
   readonly orderApi: OrderApi;
   readonly queues: Pick<Queues, 'orders' | 'redis'>;
   readonly pageSize: number;
+  /** The most orders one pass lists (MAX_ORDERS_PER_CYCLE). */
+  readonly maxOrders: number;
   /** Probability that an attempt fails on purpose before any I/O (CYCLE_ERROR_RATE). */
   readonly errorRate: number;
   readonly random: Random;
@@ -35,34 +37,56 @@ export type CycleJob = Job<CycleData, CycleResult>;
  */
 export function createCycleProcessor(deps: CycleDeps) {
   return (job: CycleJob, token?: string): Promise<CycleResult> =>
-    inMessageSpan(
-      {
-        operation: 'process',
-        queue: job.queueName,
-        jobId: job.id,
-        parent: job.data.trace,
-        attributes: { 'ordermanagement.cycle.step': job.data.fanOut === undefined ? 'fan-out' : 'collect' },
-        controlFlow: (error) => error instanceof WaitingChildrenError,
-      },
-      async () => {
-        const log = deps.logger.child({ queue: job.queueName, jobId: job.id });
-        let fanOut = job.data.fanOut;
-        if (fanOut === undefined) {
-          if (deps.random() < deps.errorRate) throw new SimulatedFailure('cycle');
-          const started = performance.now();
-          if (job.data.trace === undefined) await job.updateData({ ...job.data, trace: currentCarrier() });
-          fanOut = await fanOutOrders(job, deps, log);
-          await job.updateData({ ...job.data, fanOut });
-          cycleDuration.record((performance.now() - started) / 1000);
-          ordersPerCycle.record(fanOut.enqueued);
-          log.info('cycle fanned out', { ...fanOut });
-        }
-        if (token !== undefined && (await job.moveToWaitingChildren(token))) throw new WaitingChildrenError();
-        const result = { ...fanOut, outcomes: await collectOutcomes(job, deps.pageSize) };
-        log.info('cycle finished', { ...result.outcomes, enqueued: result.enqueued });
-        return result;
-      },
-    );
+    runCycle(job, token, deps).catch((error: unknown) => {
+      if (error instanceof WaitingChildrenError) throw error;
+      // The reason would otherwise live only in the job's failedReason in Redis.
+      const err = coerceError(error);
+      const attempt = job.attemptsMade + 1;
+      const last = attempt >= (job.opts.attempts ?? 1);
+      cycleFailures.add(1, { final: last });
+      deps.logger.log(
+        last ? 'error' : 'warn',
+        last ? 'cycle failed; the next one goes on' : 'cycle attempt failed; will retry',
+        {
+          queue: job.queueName,
+          jobId: job.id,
+          attempt,
+          err,
+        },
+      );
+      throw err;
+    });
+}
+
+function runCycle(job: CycleJob, token: string | undefined, deps: CycleDeps): Promise<CycleResult> {
+  return inMessageSpan(
+    {
+      operation: 'process',
+      queue: job.queueName,
+      jobId: job.id,
+      parent: job.data.trace,
+      attributes: { 'ordermanagement.cycle.step': job.data.fanOut === undefined ? 'fan-out' : 'collect' },
+      controlFlow: (error) => error instanceof WaitingChildrenError,
+    },
+    async () => {
+      const log = deps.logger.child({ queue: job.queueName, jobId: job.id });
+      let fanOut = job.data.fanOut;
+      if (fanOut === undefined) {
+        if (deps.random() < deps.errorRate) throw new SimulatedFailure('cycle');
+        const started = performance.now();
+        if (job.data.trace === undefined) await job.updateData({ ...job.data, trace: currentCarrier() });
+        fanOut = await fanOutOrders(job, deps, log);
+        await job.updateData({ ...job.data, fanOut });
+        cycleDuration.record((performance.now() - started) / 1000);
+        ordersPerCycle.record(fanOut.enqueued);
+        log.info('cycle fanned out', { ...fanOut });
+      }
+      if (token !== undefined && (await job.moveToWaitingChildren(token))) throw new WaitingChildrenError();
+      const result = { ...fanOut, outcomes: await collectOutcomes(job, deps.pageSize) };
+      log.info('cycle finished', { ...result.outcomes, enqueued: result.enqueued });
+      return result;
+    },
+  );
 }
 
 /** Pages are fanned out as they arrive, so memory stays flat however many orders are registered. */
@@ -80,15 +104,20 @@ async function fanOutOrders(job: CycleJob, deps: CycleDeps, log: Logger): Promis
   }
   // Counted from the start of this pass: children that finished before it had left the list before it was read.
   const finishedAtStart = await finishedChildren(job);
+  // Every id this pass has listed: pages overlap by design (see nextSkip), and an Order API that
+  // ignores skip would otherwise be paged for ever.
+  const seen = new Set<number>();
   for (let listed = 0; ; ) {
     const skip = listed === 0 ? 0 : nextSkip(listed, (await finishedChildren(job)) - finishedAtStart);
     const page = await deps.orderApi.listRegistered(skip, deps.pageSize);
     counts.pages += 1;
-    counts.fetched += page.orders.length;
     counts.invalid += page.invalid.length;
     for (const bad of page.invalid)
       log.warn('order list element breaks the contract; not processed', { reason: bad.reason });
-    const registered = page.orders
+    const fresh = page.orders.filter((order) => !seen.has(order.id)).slice(0, deps.maxOrders - seen.size);
+    for (const order of fresh) seen.add(order.id);
+    counts.fetched += fresh.length;
+    const registered = fresh
       .filter((order) => order.status === 'registered')
       .slice(0, limit === undefined ? undefined : Math.max(limit - counts.enqueued, 0));
     if (registered.length > 0) {
@@ -110,9 +139,21 @@ async function fanOutOrders(job: CycleJob, deps: CycleDeps, log: Logger): Promis
       counts.skipped += skipped.length;
     }
     if (page.size < deps.pageSize || (limit !== undefined && counts.enqueued >= limit)) return counts;
+    const stop = pageLimit(page.size, fresh.length, seen.size, deps.maxOrders);
+    if (stop !== undefined) {
+      cyclesCut.add(1, { reason: stop });
+      log.warn(STOPS[stop], { skip, pageSize: deps.pageSize, listed: seen.size, maxOrders: deps.maxOrders });
+      return { ...counts, cut: stop };
+    }
     listed += page.size;
   }
 }
+
+const STOPS: Record<PassCut, string> = {
+  'nothing-new':
+    'the Order API answered a full page of orders this cycle had already listed (does it ignore skip?); the cycle stops listing here, the next one goes on',
+  'max-orders': 'the cycle listed MAX_ORDERS_PER_CYCLE orders; the rest wait for the next cycle',
+};
 
 /** Children that completed: their orders have left `registered` (failed ones may still be there). */
 async function finishedChildren(job: CycleJob): Promise<number> {
@@ -124,7 +165,14 @@ async function finishedChildren(job: CycleJob): Promise<number> {
  * child's result in memory, and a cycle may have hundreds of thousands.
  */
 async function collectOutcomes(job: CycleJob, pageSize: number): Promise<CycleResult['outcomes']> {
-  const outcomes: CycleResult['outcomes'] = { shipped: 0, blocked: 0, closed: 0, skipped: 0, failed: 0 };
+  const outcomes: CycleResult['outcomes'] = {
+    shipped: 0,
+    blocked: 0,
+    closed: 0,
+    skipped: 0,
+    vanished: 0,
+    failed: 0,
+  };
   // HSCAN may return a key twice; the set of keys keeps each child counted once.
   const counted = new Set<string>();
   let cursor = 0;

@@ -1,9 +1,10 @@
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'bullmq';
-import type { Config } from '../src/config.ts';
+import type { Config } from '../src/config/schema.ts';
 import { backoffDelay } from '../src/domain/backoff.ts';
 import { UpstreamHealth } from '../src/domain/upstream-health.ts';
+import { UpstreamError } from '../src/errors.ts';
 import type { ReadinessCheck } from '../src/health.ts';
 import { CYCLE_QUEUE, CYCLE_SCHEDULER_ID, ORDER_QUEUE } from '../src/jobs.ts';
 import { createLedger } from '../src/ledger.ts';
@@ -80,8 +81,11 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Work
     stalledInterval: config.jobLockMs,
     maxStalledCount: config.jobMaxStalls,
     settings: {
-      backoffStrategy: (attemptsMade: number) =>
-        backoffDelay(attemptsMade, config.backoffMs, config.backoffMaxMs, random),
+      // A 429 or 503 that said when to come back is believed, up to the longest backoff.
+      backoffStrategy: (attemptsMade: number, _type?: string, err?: Error) =>
+        err instanceof UpstreamError && err.retryAfterMs !== undefined
+          ? Math.min(err.retryAfterMs, config.backoffMaxMs)
+          : backoffDelay(attemptsMade, config.backoffMs, config.backoffMaxMs, random),
     },
   };
 
@@ -93,6 +97,7 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Work
       orderApi: upstream.orderApi,
       queues,
       pageSize: config.pageSize,
+      maxOrders: config.maxOrdersPerCycle,
       errorRate: config.cycleErrorRate,
       random,
       logger,
@@ -100,7 +105,7 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Work
     }),
     { ...workerOptions, concurrency: 1 },
   );
-  const ledger = createLedger(queues.redis, { prefix: config.queuePrefix, keepSeconds: config.ledgerKeepSeconds });
+  const ledger = createLedger(queues.redis, config);
   const stock = createStockTaker({
     stockApi: upstream.stockApi,
     ledger,
@@ -125,7 +130,7 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Work
       random,
       logger,
       traceOrders: config.traceOrders,
-      orderRereadAfterMs: config.orderRereadAfterMs,
+      orderRereadAfterMs: config.orderRereadAfterMs ?? config.intervalSeconds * 1000,
       parkMs: config.backoffMaxMs,
       ...(health ? { health } : {}),
     }),

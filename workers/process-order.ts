@@ -10,7 +10,7 @@ import type { Ledger, OrderRecord } from '../src/ledger.ts';
 import type { Logger } from '../src/logger.ts';
 import type { Random } from '../src/random.ts';
 import type { StockTaker } from '../src/stock-taker.ts';
-import { jobAttempts, jobDuration, ordersProcessed } from '../src/telemetry/metrics.ts';
+import { jobAttempts, jobDuration, orderAnomalies, ordersProcessed } from '../src/telemetry/metrics.ts';
 import { inMessageSpan, recordFailure } from '../src/telemetry/tracing.ts';
 
 export interface ProcessOrderDeps {
@@ -147,9 +147,41 @@ async function runSteps(
     outcome = await deps.stock.take(order);
     log.info('stock call decided the outcome', { outcome, woodType: order.woodType, quantity: order.quantity });
   }
-  await deps.orderApi.setStatus(orderId, outcome);
+  try {
+    await deps.orderApi.setStatus(orderId, outcome);
+  } catch (error) {
+    if (error instanceof UpstreamError && error.kind === 'order-not-found')
+      return vanished(orderId, outcome, deps, log);
+    throw error;
+  }
   log.info('order status set', { status: outcome });
   return { orderId, outcome, status: outcome };
+}
+
+/**
+ * The order was deleted between its listing and its status update. Had its stock been taken, that
+ * stock is gone for an order that no longer exists: nothing a retry can mend, so it is recorded
+ * for people (an error line, the anomalies metric, the job's result) and the job completes.
+ */
+async function vanished(
+  orderId: number,
+  outcome: Outcome,
+  deps: ProcessOrderDeps,
+  log: Logger,
+): Promise<ProcessOrderResult> {
+  if (outcome !== 'shipped') {
+    log.warn('order no longer exists; no stock was taken for it', { decided: outcome });
+    return { orderId, outcome: 'skipped' };
+  }
+  const entry = (await deps.ledger.order(orderId))?.entry;
+  const anomaly =
+    `stock was taken for order ${orderId}, which no longer exists (404 on its status update)` +
+    (entry
+      ? `: decrease ${entry.id} of ${entry.quantity} ${entry.woodType} for orders ${entry.orders.join(', ')}`
+      : '');
+  orderAnomalies.add(1, { kind: 'stock-taken-order-vanished' });
+  log.error('anomaly: stock taken for an order that vanished', { anomaly });
+  return { orderId, outcome: 'vanished', anomaly };
 }
 
 /** The outcome the ledger already holds for an order; throws when only a person can tell. */

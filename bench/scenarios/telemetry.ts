@@ -83,7 +83,7 @@ export function runTelemetry(ctx: BenchContext, shapes: readonly TelemetryShape[
                   estimate.startup + 1.2 * drain,
                 );
                 receiver.take();
-                on = await measureOm(ctx, { ...setup, preload: true, env: exporting });
+                on = await measureOm(ctx, { ...setup, telemetry: true, env: exporting });
                 received = receiver.take();
               },
               async () => {
@@ -93,7 +93,7 @@ export function runTelemetry(ctx: BenchContext, shapes: readonly TelemetryShape[
                 );
                 unsampled = await measureOm(ctx, {
                   ...setup,
-                  preload: true,
+                  telemetry: true,
                   env: { ...exporting, OTEL_TRACES_SAMPLER: 'always_off' },
                 });
               },

@@ -1,9 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { OrderApi } from '../clients/order-api.ts';
 import { healthHandler, type ReadinessCheck } from '../health.ts';
 import { MAX_BODY_BYTES } from '../http-limits.ts';
 import type { Ledger } from '../ledger.ts';
+import { type Listening, listen } from '../listen.ts';
 import type { Logger } from '../logger.ts';
 import type { Queues } from '../queues.ts';
 import { type Credentials, isAuthorized } from './auth.ts';
@@ -21,11 +21,6 @@ export interface BoardOptions {
   readonly readOnly: boolean;
   readonly credentials: Credentials;
   readonly readinessChecks: Record<string, ReadinessCheck>;
-}
-
-export interface Board {
-  readonly url: string;
-  close(): Promise<void>;
 }
 
 function send(res: ServerResponse, { status, body }: JsonAnswer): void {
@@ -46,14 +41,26 @@ function requestBodyProblem(req: IncomingMessage): JsonAnswer | undefined {
   return Number(length) > MAX_BODY_BYTES ? { status: 413, body: { error: 'request body too large' } } : undefined;
 }
 
+const REDIS_DOWN = 'Redis is unreachable (REDIS_URL): the board cannot read the queues until it is back.';
+
+/** 503 in a second: a JSON error for the API, a page that says so (and looks again) for a browser. */
+function redisDown(res: ServerResponse, api: boolean): void {
+  if (api) return send(res, { status: 503, body: { error: REDIS_DOWN } });
+  const html =
+    '<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="5"><title>ordermanagement: Redis unreachable</title>' +
+    `<h1>Redis unreachable</h1><p>${REDIS_DOWN}</p><p>This page looks again every 5 seconds.</p>`;
+  res.writeHead(503, { 'content-type': 'text/html; charset=utf-8', 'retry-after': '5' });
+  res.end(html);
+}
+
 /**
  * One server: /livez and /readyz (open, for probes), then basic auth in front of everything else:
  * Bull Board under the base path, and the replay and search API beside it.
  */
-export async function startBoard(options: BoardOptions): Promise<Board> {
+export async function startBoard(options: BoardOptions): Promise<Listening> {
   const base = options.basePath === '/' ? '' : options.basePath;
   const board = createBullBoardListener(options.queues, options.basePath, options.readOnly);
-  const health = healthHandler(options.readinessChecks);
+  const health = healthHandler(() => options.readinessChecks);
   const deps = {
     orderApi: options.orderApi,
     queues: options.queues,
@@ -75,6 +82,9 @@ export async function startBoard(options: BoardOptions): Promise<Board> {
     }
     const bodyProblem = requestBodyProblem(req);
     if (bodyProblem) return send(res, bodyProblem);
+    // Every page and API call below reads Redis: while it is unreachable, say so at once rather than
+    // leave the page on "Loading…" for as long as the commands queue up.
+    if (options.queues.redis.status !== 'ready') return redisDown(res, path.startsWith(`${base}/api/`));
     const replay = replayPath.exec(path);
     if (replay) {
       if (req.method !== 'POST') return send(res, { status: 405, body: { error: 'use POST' } });
@@ -101,17 +111,6 @@ export async function startBoard(options: BoardOptions): Promise<Board> {
       else res.destroy();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, resolve);
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return {
-    url: `http://${host}:${address.port}${base}`,
-    async close() {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
+  const listening = await listen(server, options.host, options.port, 'BOARD_PORT');
+  return { url: `${listening.url}${base}`, close: listening.close };
 }

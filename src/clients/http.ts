@@ -1,5 +1,12 @@
 import { Pool } from 'undici';
-import { classifyNetworkError, classifyResponse, type Endpoint, mayHaveBeenSent, UpstreamError } from '../errors.ts';
+import {
+  classifyNetworkError,
+  classifyResponse,
+  type Endpoint,
+  type FailureKind,
+  mayHaveBeenSent,
+  UpstreamError,
+} from '../errors.ts';
 
 /** Larger answers are refused: a page of 10,000 orders is ~1 MB, so this is corrupt or hostile. */
 export const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
@@ -29,6 +36,17 @@ export interface HttpAnswer {
   readonly json: { ok: true; value: unknown } | { ok: false };
   /** `<API> <method> <path>`, for messages. */
   readonly what: string;
+  /** How long a 429 or 503 asked to wait before the next request (its Retry-After), in ms. */
+  readonly retryAfterMs: number | undefined;
+}
+
+/** Retry-After as delta-seconds or an HTTP date, in ms from `now`; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | undefined {
+  const text = (Array.isArray(value) ? value[0] : value)?.trim();
+  if (!text) return undefined;
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 /** A JSON-over-HTTP client for one base URL: keep-alive pool, a deadline per request, typed failures. */
@@ -37,11 +55,18 @@ export class JsonHttpClient {
   readonly #basePath: string;
   readonly #name: string;
   readonly #timeoutMs: number;
+  /** Basic auth from the base URL's user:password, which the pool (origin only) would drop. */
+  readonly #authorization: Record<string, string>;
 
   constructor(name: string, baseUrl: string, options: HttpOptions) {
     const url = new URL(baseUrl);
     this.#name = name;
     this.#timeoutMs = options.timeoutMs;
+    const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+    this.#authorization =
+      url.username === '' && url.password === ''
+        ? {}
+        : { authorization: `Basic ${Buffer.from(credentials).toString('base64')}` };
     this.#basePath = url.pathname.replace(/\/+$/, '');
     this.#pool = new Pool(url.origin, {
       connections: options.connections,
@@ -68,6 +93,7 @@ export class JsonHttpClient {
         headers: {
           accept: 'application/json',
           ...(req.body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...this.#authorization,
           ...req.headers,
         },
         body: req.body === undefined ? undefined : JSON.stringify(req.body),
@@ -76,7 +102,10 @@ export class JsonHttpClient {
         signal: AbortSignal.timeout(this.#timeoutMs),
       });
       const text = await response.body.text();
-      return { statusCode: response.statusCode, text, json: parseJson(text), what };
+      const { statusCode } = response;
+      const retryAfterMs =
+        statusCode === 429 || statusCode === 503 ? parseRetryAfter(response.headers['retry-after']) : undefined;
+      return { statusCode, text, json: parseJson(text), what, retryAfterMs };
     } catch (error) {
       const code = (error as { code?: string }).code;
       const kind = code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE' ? 'permanent' : classifyNetworkError(error);
@@ -91,10 +120,8 @@ export class JsonHttpClient {
   async request(req: JsonRequest): Promise<unknown> {
     const answer = await this.send(req);
     const { statusCode, text, json, what } = answer;
-    if (statusCode < 200 || statusCode > 299) {
-      const kind = classifyResponse(req.endpoint ?? 'other', statusCode, json.ok ? json.value : undefined);
-      throw new UpstreamError(kind, `${what} answered ${statusCode}: ${snippet(text)}`, { statusCode });
-    }
+    if (statusCode < 200 || statusCode > 299)
+      throw failure(answer, classifyResponse(req.endpoint ?? 'other', statusCode, json.ok ? json.value : undefined));
     if (!json.ok) {
       throw new UpstreamError(
         'permanent',
@@ -110,6 +137,14 @@ export class JsonHttpClient {
   close(): Promise<void> {
     return this.#pool.close();
   }
+}
+
+/** The failure an answer means, with what it said and when it asked to be asked again. */
+export function failure(answer: HttpAnswer, kind: FailureKind): UpstreamError {
+  return new UpstreamError(kind, `${answer.what} answered ${answer.statusCode}: ${snippet(answer.text)}`, {
+    statusCode: answer.statusCode,
+    ...(answer.retryAfterMs === undefined ? {} : { retryAfterMs: answer.retryAfterMs }),
+  });
 }
 
 function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {

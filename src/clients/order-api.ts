@@ -34,11 +34,16 @@ export function createOrderApi(http: JsonHttpClient): OrderApi {
       return { ...page, size: (body as unknown[]).length };
     },
     async getOrder(id) {
-      const body = await http.request({ method: 'GET', path: `/orders/${id}`, endpoint: 'get-order' });
+      const body = await http.request({ method: 'GET', path: `/orders/${id}`, endpoint: 'order' });
       return validated(() => parseOrder(body));
     },
     async setStatus(id, status) {
-      const body = await http.request({ method: 'PUT', path: `/orders/${id}`, body: { order_status: status } });
+      const body = await http.request({
+        method: 'PUT',
+        path: `/orders/${id}`,
+        body: { order_status: status },
+        endpoint: 'order',
+      });
       return validated(() => parseOrder(body));
     },
   };

@@ -1,7 +1,7 @@
 import { classifyDecreaseAnswer, type DecreaseAnswer, type Level } from '../domain/decrease.ts';
 import { errorText, parseStockLevel, type WoodType } from '../domain/order.ts';
 import { classifyResponse, UpstreamError } from '../errors.ts';
-import { type JsonHttpClient, snippet } from './http.ts';
+import { failure, type JsonHttpClient } from './http.ts';
 
 export interface StockApi {
   /**
@@ -34,11 +34,7 @@ export function createStockApi(http: JsonHttpClient): StockApi {
       }
       const decision = classifyDecreaseAnswer(answer.statusCode, answer.json.ok ? answer.json.value : undefined);
       if (decision.kind !== 'not-taken') return decision;
-      throw new UpstreamError(
-        decision.retryable ? 'transient' : 'permanent',
-        `${answer.what} answered ${answer.statusCode}: ${snippet(answer.text)}`,
-        { statusCode: answer.statusCode },
-      );
+      throw failure(answer, decision.retryable ? 'transient' : 'permanent');
     },
 
     async level(woodType) {
@@ -53,11 +49,7 @@ export function createStockApi(http: JsonHttpClient): StockApi {
           throw new UpstreamError('permanent', `${answer.what}: ${(error as Error).message}`, { cause: error });
         }
       }
-      throw new UpstreamError(
-        classifyResponse('other', answer.statusCode, body),
-        `${answer.what} answered ${answer.statusCode}: ${snippet(answer.text)}`,
-        { statusCode: answer.statusCode },
-      );
+      throw failure(answer, classifyResponse('other', answer.statusCode, body));
     },
   };
 }

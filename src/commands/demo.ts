@@ -1,15 +1,17 @@
 import { startWorkers } from '../../workers/index.ts';
-import { loadConfig } from '../config.ts';
+import { loadConfig } from '../config/load.ts';
+import type { Config } from '../config/schema.ts';
 import { WOOD_TYPES, type WoodType } from '../domain/order.ts';
 import { createLogger } from '../logger.ts';
 import { createQueues } from '../queues.ts';
 import { createRandom } from '../random.ts';
+import { redactUrl } from '../redact.ts';
 import { hasRedisServer, type RedisServer, startRedisServer } from '../redis-server.ts';
 import { upsertCycleScheduler } from '../scheduler.ts';
 import { exitOnSignals } from '../shutdown.ts';
 import { startSimulator } from '../sim/server.ts';
 import { SimStore, seedStore } from '../sim/store.ts';
-import type { CommandResult } from './context.ts';
+import type { Command } from './command.ts';
 
 const NO_REDIS = `The demo needs Redis. Either install redis-server (Debian/Ubuntu: apt-get install redis-server;
 macOS: brew install redis) and run the demo again, or point it at a running Redis:
@@ -26,21 +28,57 @@ function demoStock(store: SimStore): Partial<Record<WoodType, number>> {
  * `ordermanagement demo`: a private Redis (unless REDIS_URL is set), the simulator with seeded orders,
  * the scheduler and the workers, all in one process; shows progress until no order is left registered.
  */
-export async function demoCommand(): Promise<CommandResult> {
-  const base = loadConfig();
-  let redis: RedisServer | undefined;
-  if (process.env.REDIS_URL === undefined) {
-    if (!hasRedisServer()) {
-      process.stderr.write(`${NO_REDIS}\n`);
-      return 1;
+export const demoCommand: Command = {
+  summary: 'simulator + private Redis + all roles in one process, with progress',
+  usage: '',
+  description: [
+    'Starts a private redis-server (unless REDIS_URL is set), the simulator seeded with DEMO_ORDERS orders (one wood',
+    'type without stock, one short of it), the schedule and the workers, and prints progress until every order is',
+    'shipped, blocked or closed. Runs on until Ctrl-C; stops cleanly when its output is closed (| head).',
+  ].join('\n'),
+  options: {},
+  args: 'none',
+  settings: ['demo', 'sim', 'redis', 'jobs', 'stock', 'telemetry'],
+  async run() {
+    const base = loadConfig();
+    let redis: RedisServer | undefined;
+    if (process.env.REDIS_URL === undefined) {
+      if (!hasRedisServer()) {
+        process.stderr.write(`${NO_REDIS}\n`);
+        return 1;
+      }
+      redis = await startRedisServer({ appendOnly: true });
     }
-    redis = await startRedisServer();
-  }
+    const stops: (() => Promise<unknown>)[] = [async () => redis?.destroy()];
+    const stopAll = async () => {
+      for (const stop of stops.splice(0).reverse()) await stop();
+    };
+    try {
+      await runDemo(base, redis, stops);
+    } catch (error) {
+      await stopAll();
+      throw error;
+    }
+    const logger = createLogger(base.logLevel, { role: 'demo' });
+    const stop = exitOnSignals(stopAll, logger, base.shutdownTimeoutMs);
+    // `npm run demo | head`: once nobody reads the output, stop as on Ctrl-C, private Redis included.
+    let unread = false;
+    process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE' || unread) return;
+      unread = true;
+      stop('EPIPE');
+    });
+    return 'running';
+  },
+};
+
+async function runDemo(base: Config, redis: RedisServer | undefined, stops: (() => Promise<unknown>)[]): Promise<void> {
   const random = createRandom(base.randomSeed);
   const store = new SimStore();
   seedStore(store, { orders: base.demoOrders, stock: {}, random });
   for (const [type, quantity] of Object.entries(demoStock(store))) store.addStock(type, quantity);
   const sim = await startSimulator({ store, random, errorRate: base.simErrorRate, latencyMs: base.simLatencyMs });
+  stops.push(() => sim.close());
   const config = loadConfig({
     ...process.env,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
@@ -50,11 +88,13 @@ export async function demoCommand(): Promise<CommandResult> {
   });
   const logger = createLogger(config.logLevel, { role: 'demo' });
   const queues = createQueues(config, 'blocking', logger);
+  stops.push(() => queues.close());
   await upsertCycleScheduler(queues.cycles, config);
   const workers = await startWorkers(config, logger);
+  stops.push(() => workers.close());
   const out = process.stdout;
   out.write(
-    `ordermanagement demo: ${base.demoOrders} orders, Redis ${redis ? `private at ${redis.url}` : config.redisUrl}\n` +
+    `ordermanagement demo: ${base.demoOrders} orders, Redis ${redis ? `private at ${redis.url}` : redactUrl(config.redisUrl)}\n` +
       `Order API ${sim.orderUrl}, Stock API ${sim.stockUrl}, a cycle every ${config.intervalSeconds}s, ` +
       `ERROR_RATE ${config.errorRate}, simulator error rate ${base.simErrorRate}\n`,
   );
@@ -71,23 +111,11 @@ export async function demoCommand(): Promise<CommandResult> {
       clearInterval(progress);
       out.write(
         `\nDone in ${seconds}s: ${counts.shipped} shipped, ${counts.blocked} blocked, ${counts.closed} closed` +
-          (failed > 0 ? `, ${failed} failed for good (replay them with: ordermanagement replay <id>)` : '') +
+          (failed > 0 ? `, ${failed} waiting for a person (see: ordermanagement replay <id>)` : '') +
           `.\nStock left: ${[...store.stock].map(([t, q]) => `${t} ${q}`).join(', ')}; elm has no stock row.\n` +
           'Still running (new cycles every interval). Press Ctrl-C to stop.\n',
       );
     })().catch((err: unknown) => logger.error('progress check failed', { err }));
   }, 500);
-
-  exitOnSignals(
-    async () => {
-      clearInterval(progress);
-      await workers.close();
-      await queues.close();
-      await sim.close();
-      await redis?.destroy();
-    },
-    logger,
-    config.shutdownTimeoutMs,
-  );
-  return 'running';
+  stops.push(async () => clearInterval(progress));
 }

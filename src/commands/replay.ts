@@ -1,41 +1,76 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { backoffDelay } from '../domain/backoff.ts';
+import { coerceError, isRetryable } from '../errors.ts';
 import { createLedger } from '../ledger.ts';
 import { createQueues } from '../queues.ts';
-import { type Assumption, describeReplay, isReplayError, replayOrder } from '../replay.ts';
+import { createRandom } from '../random.ts';
+import { reachRedis } from '../redis.ts';
+import { type Assumption, describeReplay, isReplayError, type ReplayReport, replayOrder } from '../replay.ts';
 import { createUpstream } from '../upstream.ts';
-import { type CommandResult, createContext, UsageError } from './context.ts';
+import { type Command, UsageError } from './command.ts';
+import { createContext } from './context.ts';
 
-const FLAGS: Record<string, Assumption> = { '--decreased': 'decreased', '--not-decreased': 'not-decreased' };
+/** Pauses between a replay's tries stay short: a person is waiting at the terminal. */
+const MAX_PAUSE_MS = 5000;
 
-/** Splits `replay [--decreased | --not-decreased] <orderId…>`; ids are checked one by one later. */
-export function parseReplayArgs(args: readonly string[]): { ids: string[]; assume?: Assumption } {
-  const flags = args.filter((arg) => arg.startsWith('--'));
-  const ids = args.filter((arg) => !arg.startsWith('--'));
-  for (const flag of flags) if (!(flag in FLAGS)) throw new UsageError(`replay does not know ${flag}`);
-  if (new Set(flags).size > 1) throw new UsageError('replay takes --decreased or --not-decreased, not both');
-  if (ids.length === 0) throw new UsageError('replay needs at least one order id: ordermanagement replay 42 43');
-  const [flag] = flags;
-  return flag === undefined ? { ids } : { ids, assume: FLAGS[flag] as Assumption };
-}
-
-/**
- * `ordermanagement replay [--decreased | --not-decreased] <orderId…>`: processes orders now. Prints
- * one line per id; exits 1 when any id was invalid, unknown or needs a decision (the others are still handled).
- */
-export async function replayCommand(args: readonly string[]): Promise<CommandResult> {
-  const { ids, assume } = parseReplayArgs(args);
-  const { config, logger } = createContext('replay');
-  const queues = createQueues(config, 'fail-fast', logger);
-  const ledger = createLedger(queues.redis, { prefix: config.queuePrefix, keepSeconds: config.ledgerKeepSeconds });
-  const upstream = createUpstream(config);
-  let failed = false;
-  try {
-    for (const input of ids) {
-      const report = await replayOrder({ orderApi: upstream.orderApi, queues, ledger }, input, assume);
-      failed ||= isReplayError(report);
-      (isReplayError(report) ? process.stderr : process.stdout).write(`${describeReplay(report)}\n`);
+/** `ordermanagement replay [--decreased | --not-decreased] <orderId…>`: processes orders now. */
+export const replayCommand: Command = {
+  summary: 'process these orders now: replay <orderId...>',
+  usage: '[--decreased | --not-decreased] <orderId...>',
+  description: [
+    'Enqueues each order for processing now. An order whose job is waiting or running is left alone; a failed',
+    'job is retried; a finished one is replaced. The decrease ledger decides whether stock is still to be taken,',
+    'so a replay never takes it twice. An order whose decrease waits for a person (the stock changed for another',
+    'reason while its answer was lost) is replayed only with the answer: check the stock, then --decreased (it was',
+    'taken: only the status is set) or --not-decreased (it was not: it is sent again).',
+    'Transient upstream failures are retried (RETRY_ATTEMPTS); one line per order, then a summary. Exits 1 when',
+    'any order could not be replayed.',
+  ].join('\n'),
+  options: {
+    decreased: { type: 'boolean', description: 'the decrease in doubt was taken: only set the status' },
+    'not-decreased': { type: 'boolean', description: 'the decrease in doubt was not taken: send it again' },
+  },
+  args: 'some',
+  settings: ['redis', 'upstream', 'stock', 'jobs', 'telemetry'],
+  async run({ flags, args }) {
+    if (flags.decreased && flags['not-decreased']) {
+      throw new UsageError('replay takes --decreased or --not-decreased, not both');
     }
-  } finally {
-    await Promise.all([queues.close(), upstream.close()]);
-  }
-  return failed ? 1 : 0;
-}
+    const assume: Assumption | undefined = flags.decreased
+      ? 'decreased'
+      : flags['not-decreased']
+        ? 'not-decreased'
+        : undefined;
+    const { config, logger } = createContext('replay');
+    const queues = createQueues(config, 'fail-fast', logger);
+    const upstream = createUpstream(config);
+    const random = createRandom();
+    const counts = new Map<string, number>();
+    try {
+      await reachRedis(queues.redis, config);
+      const deps = { orderApi: upstream.orderApi, queues, ledger: createLedger(queues.redis, config) };
+      for (const input of args) {
+        let report: ReplayReport | Error;
+        for (let attempt = 1; ; attempt++) {
+          report = await replayOrder(deps, input, assume).catch(coerceError);
+          if (!(report instanceof Error) || !isRetryable(report) || attempt >= config.attempts) break;
+          await sleep(Math.min(backoffDelay(attempt, config.backoffMs, config.backoffMaxMs, random), MAX_PAUSE_MS));
+        }
+        const failed = report instanceof Error || isReplayError(report);
+        const line =
+          report instanceof Error ? `${JSON.stringify(input)}: failed: ${report.message}` : describeReplay(report);
+        (failed ? process.stderr : process.stdout).write(`${line}\n`);
+        const result = report instanceof Error ? 'failed' : report.result;
+        counts.set(result, (counts.get(result) ?? 0) + 1);
+      }
+    } finally {
+      await Promise.all([queues.close(), upstream.close()]);
+    }
+    const refused = [...counts].filter(([result]) =>
+      ['failed', 'invalid', 'unknown', 'uncertain', 'no-doubt'].includes(result),
+    );
+    const summary = [...counts].map(([result, n]) => `${n} ${result}`).join(', ');
+    process.stdout.write(`replay: ${args.length} order${args.length === 1 ? '' : 's'}: ${summary}\n`);
+    return refused.length > 0 ? 1 : 0;
+  },
+};

@@ -1,16 +1,19 @@
 import { startWorkers } from '../../workers/index.ts';
-import { startHealthServer } from '../health.ts';
+import { type ReadinessCheck, startHealthServer } from '../health.ts';
 import { exitOnSignals } from '../shutdown.ts';
 import type { CommandContext } from './context.ts';
 
-/** Starts the workers, their health endpoints when HEALTH_PORT is set, and a graceful exit on signals. */
+/**
+ * Starts the health endpoints (when HEALTH_PORT is set) first, so a port in use stops the process
+ * before it takes any job; then the workers, and a graceful exit on signals.
+ */
 export async function runWorkers({ config, logger }: CommandContext): Promise<void> {
-  const workers = await startWorkers(config, logger);
+  let checks: Record<string, ReadinessCheck> = { workers: async () => false };
   const health =
-    config.healthPort > 0
-      ? await startHealthServer(config.healthHost, config.healthPort, workers.readinessChecks)
-      : undefined;
+    config.healthPort > 0 ? await startHealthServer(config.healthHost, config.healthPort, () => checks) : undefined;
   if (health) logger.info('health endpoints listening', { url: `${health.url}/readyz` });
+  const workers = await startWorkers(config, logger);
+  checks = workers.readinessChecks;
   exitOnSignals(
     async () => {
       await health?.close();

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isOrderStatus, isWoodType } from '../domain/order.ts';
+import { listen } from '../listen.ts';
 import type { Random } from '../random.ts';
 import { BodyTooLarge, parseJsonBody, parsePaging, readBody, sendHtmlError, sendJson } from './http.ts';
 import type { SimStore } from './store.ts';
@@ -263,31 +263,23 @@ function serve(handler: (ctx: Ctx) => Promise<void>, options: SimulatorOptions):
   });
 }
 
-async function listen(server: Server, host: string, port: number): Promise<string> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
-  const address = server.address() as AddressInfo;
-  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return `http://${shownHost}:${address.port}`;
-}
-
 /** Starts the Order API and the Stock API of the contract on two ports, over one in-memory store. */
 export async function startSimulator(options: SimulatorOptions): Promise<Simulator> {
   const host = options.host ?? '127.0.0.1';
   const orders = serve(handleOrders, options);
   const stocks = serve(handleStocks, options);
-  const orderUrl = await listen(orders, host, options.orderPort ?? 0);
-  const stockUrl = await listen(stocks, host, options.stockPort ?? 0);
+  const orderApi = await listen(orders, host, options.orderPort ?? 0, 'SIM_ORDER_PORT');
+  const stockApi = await listen(stocks, host, options.stockPort ?? 0, 'SIM_STOCK_PORT').catch(
+    async (error: unknown) => {
+      await orderApi.close();
+      throw error;
+    },
+  );
   return {
-    orderUrl,
-    stockUrl,
+    orderUrl: orderApi.url,
+    stockUrl: stockApi.url,
     async close() {
-      for (const server of [orders, stocks]) server.closeAllConnections();
-      await Promise.all(
-        [orders, stocks].map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
-      );
+      await Promise.all([orderApi.close(), stockApi.close()]);
     },
   };
 }

@@ -12,6 +12,12 @@ export const ordersProcessed = meter.createCounter('ordermanagement.orders.proce
   unit: '{order}',
 });
 
+export const orderAnomalies = meter.createCounter('ordermanagement.orders.anomalies', {
+  description:
+    'Things that should not happen, by kind (stock-taken-order-vanished: stock taken, then the order was gone)',
+  unit: '{order}',
+});
+
 export const jobAttempts = meter.createCounter('ordermanagement.job.attempts', {
   description: 'Job attempts by queue and result (ok, retry, failed)',
   unit: '{attempt}',
@@ -33,6 +39,16 @@ export const ordersPerCycle = meter.createHistogram('ordermanagement.cycle.order
   advice: { explicitBucketBoundaries: [0, 1, 10, 100, 1000, 10_000, 100_000] },
 });
 
+export const cycleFailures = meter.createCounter('ordermanagement.cycle.failures', {
+  description: 'Cycle attempts that failed, by whether it was the last (final=true) or will be retried',
+  unit: '{attempt}',
+});
+
+export const cyclesCut = meter.createCounter('ordermanagement.cycle.cut', {
+  description: 'Cycles that stopped listing early: nothing-new (the Order API repeats its pages) or max-orders',
+  unit: '{cycle}',
+});
+
 export const cyclesThrottled = meter.createCounter('ordermanagement.cycle.throttled', {
   description: 'Cycles that added only a probe of orders because the upstream kept failing (backpressure)',
   unit: '{cycle}',
@@ -46,22 +62,38 @@ export const decreasesInDoubt = meter.createCounter('ordermanagement.decrease.in
 
 const STATES = ['waiting', 'active', 'delayed', 'failed', 'waiting-children', 'prioritized'] as const;
 
+/** How long a scrape waits for fresh queue depths before it answers with the last known ones. */
+const DEPTH_WAIT_MS = 500;
+
 /**
  * Queue depth by state, read from Redis when metrics are collected (a scrape or an OTLP export),
- * not on a timer of its own. Returns a function that stops observing.
+ * not on a timer of its own. A scrape never waits on Redis for long: while Redis is slow or down it
+ * answers with the last depths read (or without them), so every other series is still collected.
+ * Returns a function that stops observing.
  */
 export function observeQueueDepth(queues: readonly Queue[]): () => void {
   const depth = meter.createObservableGauge('ordermanagement.queue.depth', {
     description: 'Jobs per queue and state',
     unit: '{job}',
   });
-  const callback = async (result: { observe(value: number, attributes: Record<string, string>): void }) => {
-    await Promise.all(
+  const known = new Map<string, Partial<Record<string, number>>>();
+  let reading: Promise<unknown> | undefined;
+  const read = () =>
+    Promise.all(
       queues.map(async (queue) => {
-        const counts = await queue.getJobCounts(...STATES);
-        for (const state of STATES) result.observe(counts[state] ?? 0, { queue: queue.name, state });
+        known.set(queue.name, await queue.getJobCounts(...STATES));
       }),
-    );
+    ).finally(() => {
+      reading = undefined;
+    });
+  const callback = async (result: { observe(value: number, attributes: Record<string, string>): void }) => {
+    reading ??= read().catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([reading, new Promise((resolve) => (timer = setTimeout(resolve, DEPTH_WAIT_MS)))]);
+    clearTimeout(timer);
+    for (const [queue, counts] of known) {
+      for (const state of STATES) result.observe(counts[state] ?? 0, { queue, state });
+    }
   };
   depth.addCallback(callback);
   return () => depth.removeCallback(callback);

@@ -2,13 +2,18 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { type Browser, chromium } from 'playwright-core';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Board, startBoard } from '../../src/board/server.ts';
+import { startBoard } from '../../src/board/server.ts';
 import { enqueueOrders } from '../../src/enqueue.ts';
 import { CYCLE_JOB, orderJobId } from '../../src/jobs.ts';
+import type { Listening } from '../../src/listen.ts';
+import { createLogger } from '../../src/logger.ts';
+import { createQueues } from '../../src/queues.ts';
+import { startRedisServer } from '../../src/redis-server.ts';
 import { createUpstream } from '../../src/upstream.ts';
 import { cleanupAfterEach } from '../helpers/cleanup.ts';
 import {
   attribute,
+  ledgerOf,
   type RunningPipeline,
   type SimHarness,
   startPipeline,
@@ -26,7 +31,7 @@ const cleanup = cleanupAfterEach();
 
 let h: SimHarness;
 let p: RunningPipeline;
-let board: Board;
+let board: Listening;
 let origin: string;
 
 /**
@@ -69,13 +74,23 @@ async function api(method: 'GET' | 'POST', path: string, auth = true) {
   return { status: res.statusCode, body: text.startsWith('{') ? JSON.parse(text) : text };
 }
 
-describe.skipIf(!existsSync(CHROMIUM))('Bull Board in headless Chromium', () => {
+/** Debian's Chromium, never a downloaded one; without it the browser tests fail and say so. */
+async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `the Bull Board tests need Debian's Chromium at ${CHROMIUM}: apt-get install chromium (.ci/run does)`,
+    );
+  }
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+}
+
+describe('Bull Board in headless Chromium', () => {
   let browser: Browser;
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
   });
   afterAll(() => browser?.close());
 
@@ -201,5 +216,57 @@ describe('replay and search over HTTP', () => {
       headers: { authorization: basic },
     });
     expect(pause.statusCode).toBe(405);
+  });
+});
+
+describe('the board while Redis is down', () => {
+  it('answers at once with a 503 that says so, for the API and for the page', async () => {
+    const redis = await startRedisServer();
+    cleanup(() => redis.destroy());
+    const h = await startSim({ orders: 0, stock: {} });
+    cleanup(() => h.sim.close());
+    const config = testConfig(h.sim, { REDIS_URL: redis.url });
+    const queues = createQueues(config, 'blocking', createLogger('error'));
+    cleanup(() => queues.close());
+    const upstream = createUpstream(config);
+    cleanup(() => upstream.close());
+    const down = await startBoard({
+      queues,
+      ledger: ledgerOf(queues.redis, config),
+      orderApi: upstream.orderApi,
+      logger: createLogger('error'),
+      host: '127.0.0.1',
+      port: 0,
+      basePath: '/board',
+      readOnly: false,
+      credentials: AUTH,
+      readinessChecks: { redis: async () => (await queues.redis.ping()) === 'PONG' },
+    });
+    cleanup(() => down.close());
+    const get = async (path: string) => {
+      const started = Date.now();
+      const res = await request(`${down.url}${path}`, { headers: { authorization: basic }, headersTimeout: 5000 });
+      return { status: res.statusCode, text: await res.body.text(), ms: Date.now() - started };
+    };
+    await queues.redis.ping();
+    expect((await get('/api/queues')).status).toBe(200);
+
+    await redis.stop();
+    await waitFor('the board to notice', () => queues.redis.status !== 'ready');
+    const api = await get('/api/queues');
+    expect(api).toMatchObject({ status: 503, text: expect.stringContaining('Redis is unreachable (REDIS_URL)') });
+    expect(api.ms).toBeLessThan(1000);
+    const page = await get('/');
+    expect(page).toMatchObject({ status: 503, text: expect.stringContaining('<h1>Redis unreachable</h1>') });
+
+    const browser = await launchChromium();
+    cleanup(() => browser.close());
+    const context = await browser.newContext({ httpCredentials: { username: AUTH.user, password: AUTH.password } });
+    const tab = await context.newPage();
+    await tab.goto(down.url);
+    expect(await tab.locator('h1').textContent()).toBe('Redis unreachable');
+
+    await redis.start();
+    await waitFor('Redis to be back for the board', async () => (await get('/api/queues')).status === 200);
   });
 });

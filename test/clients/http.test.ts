@@ -110,6 +110,20 @@ describe('the Order API client', () => {
   });
 });
 
+describe('a base URL with credentials', () => {
+  it('sends them as basic auth, and not in the request line', async () => {
+    const seen: { authorization?: string; url?: string }[] = [];
+    const url = await upstream((req, res) => {
+      seen.push({ authorization: req.headers.authorization, url: req.url });
+      json(200, { id: 7, wood_type: 'oak', quantity: 1, order_status: 'registered' })(req, res);
+    });
+    await createOrderApi(client(url.replace('http://', 'http://svc%40x:p%3Ass@'))).getOrder(7);
+    expect(seen).toEqual([
+      { authorization: `Basic ${Buffer.from('svc@x:p:ss').toString('base64')}`, url: '/orders/7' },
+    ]);
+  });
+});
+
 describe('the Stock API client', () => {
   it('sends the Idempotency-Key and reads the new level', async () => {
     let key: string | undefined;

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '../../src/config.ts';
+import { ConfigError, loadConfig } from '../../src/config/load.ts';
 
 /** The problems loadConfig reports for `env`; throws if it accepts the environment. */
 export function configProblems(env: Record<string, string>): readonly string[] {

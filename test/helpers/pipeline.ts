@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
-import { type Config, configEnv, loadConfig } from '../../src/config.ts';
+import { configEnv } from '../../src/config/describe.ts';
+import { loadConfig } from '../../src/config/load.ts';
+import type { Config } from '../../src/config/schema.ts';
 import { WOOD_TYPES, type WoodType } from '../../src/domain/order.ts';
 import { createLedger, type Ledger } from '../../src/ledger.ts';
 import { createLogger, type Logger } from '../../src/logger.ts';
@@ -113,8 +115,7 @@ export function invariants(h: SimHarness, added: Partial<Record<WoodType, number
 export const EXACT = { oak: 0, maple: 0, birch: 0, elm: 0, pine: 0 };
 
 /** The ledger the workers of `config` keep, read through `redis`. */
-export const ledgerOf = (redis: RedisConnection, config: Config): Ledger =>
-  createLedger(redis, { prefix: config.queuePrefix, keepSeconds: config.ledgerKeepSeconds });
+export const ledgerOf = (redis: RedisConnection, config: Config): Ledger => createLedger(redis, config);
 
 export interface Attribution {
   /** Per order, the decreases that took effect for it. */

@@ -1,6 +1,6 @@
 import { Cluster } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.ts';
+import { loadConfig } from '../../src/config/load.ts';
 import { createRedis } from '../../src/redis.ts';
 import { startRedisServer } from '../../src/redis-server.ts';
 import { upsertCycleScheduler } from '../../src/scheduler.ts';

@@ -3,13 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
-import { freePort } from '../../src/redis-server.ts';
+import { freePort, startRedisServer } from '../../src/redis-server.ts';
 import { cleanupAfterEach } from '../helpers/cleanup.ts';
 import { spawnCli } from '../helpers/cli.ts';
 import { childEnv, startSim, testConfig } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/wait.ts';
-
-const PRELOAD = fileURLToPath(new URL('../../src/telemetry/preload.ts', import.meta.url));
 
 const cleanup = cleanupAfterEach();
 
@@ -61,7 +59,7 @@ async function receiver(): Promise<{ url: string; received: Received }> {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received };
 }
 
-describe('the telemetry preload in a real process', () => {
+describe('telemetry of the ordermanagement command in a real process (no preload, no flags)', () => {
   it('instruments undici and ioredis, sends traces, metrics and logs over OTLP/HTTP, and serves a Prometheus scrape', async () => {
     const otlp = await receiver();
     const h = await startSim({ orders: 3, stock: { oak: 100, maple: 100, birch: 100, elm: 100, pine: 100 } });
@@ -70,7 +68,6 @@ describe('the telemetry preload in a real process', () => {
     const metricsPort = await freePort();
     const proc = spawnCli(['start'], {
       ...childEnv(config),
-      NODE_OPTIONS: `--import ${PRELOAD}`,
       OTEL_SERVICE_NAME: 'ordermanagement-test',
       OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
       OTEL_BSP_SCHEDULE_DELAY: '100',
@@ -114,5 +111,39 @@ describe('the telemetry preload in a real process', () => {
 
     proc.child.kill('SIGTERM');
     expect(await proc.exited).toBe(0);
+  });
+});
+
+describe('the metrics endpoint while Redis is down', () => {
+  it('answers within a second, with the counters and the last known queue depths', async () => {
+    const redis = await startRedisServer();
+    cleanup(() => redis.destroy());
+    const h = await startSim({ orders: 2, stock: { oak: 100, maple: 100, birch: 100, elm: 100, pine: 100 } });
+    cleanup(() => h.sim.close());
+    const metricsPort = await freePort();
+    const proc = spawnCli(['start'], {
+      ...childEnv(testConfig(h.sim, { REDIS_URL: redis.url, INTERVAL_SECONDS: '60' })),
+      METRICS_PORT: String(metricsPort),
+    });
+    cleanup(async () => {
+      if (proc.child.exitCode === null) proc.child.kill('SIGKILL');
+      await proc.exited;
+    });
+    await waitFor('the orders to ship', () => h.store.countByStatus().shipped === 2, { timeoutMs: 30_000 });
+    const scrape = async () => {
+      const started = Date.now();
+      const res = await request(`http://127.0.0.1:${metricsPort}/metrics`, { headersTimeout: 5000, bodyTimeout: 5000 });
+      return { status: res.statusCode, text: await res.body.text(), ms: Date.now() - started };
+    };
+    expect((await scrape()).text).toMatch(
+      /^ordermanagement_queue_depth\{[^}]*queue="orders"[^}]*state="waiting"[^}]*\} 0$/m,
+    );
+
+    await redis.stop();
+    const during = await scrape();
+    expect(during.status).toBe(200);
+    expect(during.ms).toBeLessThan(1000);
+    expect(during.text).toMatch(/^ordermanagement_orders_processed_total\{[^}]*outcome="shipped"[^}]*\} 2$/m);
+    expect(during.text).toMatch(/^ordermanagement_queue_depth\{[^}]*queue="orders"[^}]*state="waiting"[^}]*\} 0$/m);
   });
 });

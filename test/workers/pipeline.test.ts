@@ -132,6 +132,7 @@ describe('the business loop', () => {
       blocked: 0,
       closed: statuses.closed,
       skipped: 0,
+      vanished: 0,
       failed: 0,
     });
     // elm has no stock row: its orders are closed.
@@ -167,7 +168,14 @@ describe('orders as listed', () => {
       const job = await p.queues.cycles.getJob(cycle.id as string);
       return job?.finishedOn ? job : undefined;
     });
-    expect(done.returnvalue.outcomes).toEqual({ shipped: 15, blocked: 0, closed: 0, skipped: 5, failed: 0 });
+    expect(done.returnvalue.outcomes).toEqual({
+      shipped: 15,
+      blocked: 0,
+      closed: 0,
+      skipped: 5,
+      vanished: 0,
+      failed: 0,
+    });
     expect(h.store.orderReads).toBe(20);
     expect(changed.every((order) => order.order_status === 'closed')).toBe(true);
     const { perOrder } = await attribute(h, p.ledger);
@@ -189,7 +197,14 @@ describe('cycles', () => {
       const job = await p.queues.cycles.getJob(cycle.id as string);
       return job?.finishedOn ? job : undefined;
     });
-    expect(done.returnvalue.outcomes).toEqual({ shipped: 0, blocked: 0, closed: 0, skipped: 0, failed: 4 });
+    expect(done.returnvalue.outcomes).toEqual({
+      shipped: 0,
+      blocked: 0,
+      closed: 0,
+      skipped: 0,
+      vanished: 0,
+      failed: 4,
+    });
     expect(await p.queues.orders.getFailedCount()).toBe(4);
   });
 
@@ -198,11 +213,13 @@ describe('cycles', () => {
     let p: RunningPipeline | undefined;
     // The answer to the second page is held until the first page's 100 orders have shipped (moving
     // the rest of the list up by 100), then the workers pause so that nothing moves until the next page.
-    const orders = await startGate(h.sim.orderUrl, async (url) => {
-      if (url.searchParams.get('skip') !== '100' || p === undefined) return;
-      const running = p;
-      await waitFor('the first page to ship', async () => (await running.queues.orders.getCompletedCount()) >= 100);
-      await running.workers.processOrder.pause();
+    const orders = await startGate(h.sim.orderUrl, {
+      async hold(url) {
+        if (url.searchParams.get('skip') !== '100' || p === undefined) return;
+        const running = p;
+        await waitFor('the first page to ship', async () => (await running.queues.orders.getCompletedCount()) >= 100);
+        await running.workers.processOrder.pause();
+      },
     });
     cleanup(() => orders.close());
     p = await pipeline(h.sim, { PAGE_SIZE: '100', API_URL_ORDERS: orders.url });

@@ -85,6 +85,7 @@ describe('replicas', () => {
       orderApi: upstream.orderApi,
       queues,
       pageSize: config.pageSize,
+      maxOrders: config.maxOrdersPerCycle,
       errorRate: 0,
       random: createRandom(1),
       logger: createLogger('error'),

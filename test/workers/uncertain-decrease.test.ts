@@ -101,7 +101,7 @@ describe('a decrease whose answer is lost', () => {
     const decided = await runCli(['replay', '--decreased', '1'], env);
     expect(decided.code).toBe(0);
     expect(decided.stdout).toMatch(
-      /^order 1: retried failed job order-1 \(decrease .+ settled as taken: only the status is set\)\n$/,
+      /^order 1: retried failed job order-1 \(decrease .+ settled as taken: only the status is set\)\nreplay: 1 order: 1 retried\n$/,
     );
     await waitFor('order 1 to ship', () => first.order_status === 'shipped');
     expect(h.store.decreaseLog).toHaveLength(1);
