@@ -139,6 +139,16 @@ export class DecreaseInDoubt extends WorkError {
   readonly retryable = true;
 }
 
+/**
+ * The order waits behind another decrease of its wood type whose answer was lost and could not be
+ * resolved yet (the Stock API cannot say its level): nothing of this order was sent.
+ */
+export class WoodTypeStalled extends WorkError {
+  override readonly name = 'WoodTypeStalled';
+  readonly code = 'WOOD_TYPE_STALLED';
+  readonly retryable = true;
+}
+
 /** Whether the order's decrease happened cannot be told from the Stock API: a person must say. */
 export class DecreaseNeedsPerson extends WorkError {
   override readonly name = 'DecreaseNeedsPerson';

@@ -4,8 +4,8 @@ import { InvalidPayloadError, type Order, type OrderStatus, parseOrderId } from 
 import { enqueueOrders } from './enqueue.ts';
 import { UpstreamError } from './errors.ts';
 import { orderJobId } from './jobs.ts';
-import type { Ledger } from './ledger.ts';
 import type { Queues } from './queues.ts';
+import type { Ledger } from './stock/ledger.ts';
 import { currentCarrier, inMessageSpan } from './telemetry/tracing.ts';
 
 export type ReplayReport =
@@ -97,7 +97,14 @@ export async function replayOrder(deps: ReplayDeps, input: string, assume?: Assu
       assume === 'decreased'
         ? ({ result: 'taken', level: 'keep' } as const)
         : ({ result: 'not-taken', level: 'keep' } as const);
-    await deps.ledger.settle(doubt, settlement, { now: Date.now(), stat: 'decidedByPerson' });
+    const answered = await deps.ledger.settle(doubt, settlement, { stat: 'decidedByPerson' });
+    // Two people answering at once: only the first answer counts.
+    if (answered !== 'ok')
+      return {
+        result: 'no-doubt',
+        orderId,
+        error: `order ${orderId}: its decrease was settled meanwhile (${answered}); nothing changed`,
+      };
     settled = { assume, decrease: doubt.id, orders: doubt.orders };
   }
   if (order.status !== 'registered') return { result: 'not-registered', orderId, status: order.status };

@@ -70,7 +70,11 @@ describe('loadConfig', () => {
     ],
     [
       { KEEP_FAILED_SECONDS: '7776000' },
-      'LEDGER_KEEP_SECONDS: must be at least KEEP_FAILED_SECONDS and KEEP_COMPLETED_SECONDS = 7776000 (got 2592000)',
+      'LEDGER_KEEP_SECONDS: must be at least an hour, KEEP_FAILED_SECONDS and KEEP_COMPLETED_SECONDS = 7776000 (got 2592000)',
+    ],
+    [
+      { LEDGER_KEEP_SECONDS: '60', KEEP_FAILED_SECONDS: '0', KEEP_COMPLETED_SECONDS: '0' },
+      'LEDGER_KEEP_SECONDS: must be at least an hour, KEEP_FAILED_SECONDS and KEEP_COMPLETED_SECONDS = 3600 (got 60)',
     ],
   ])('refuses timings that do not go together: %j', (env, message) => {
     expect(configProblems(env)).toEqual([message]);

@@ -4,12 +4,19 @@ import type { OrderApi } from '../src/clients/order-api.ts';
 import { describeDoubt } from '../src/domain/decrease.ts';
 import type { Order, Outcome } from '../src/domain/order.ts';
 import type { UpstreamHealth } from '../src/domain/upstream-health.ts';
-import { coerceError, DecreaseNeedsPerson, isRetryable, SimulatedFailure, UpstreamError } from '../src/errors.ts';
+import {
+  coerceError,
+  DecreaseNeedsPerson,
+  isRetryable,
+  SimulatedFailure,
+  UpstreamError,
+  WoodTypeStalled,
+} from '../src/errors.ts';
 import { type ProcessOrderData, type ProcessOrderResult, parseProcessOrderData } from '../src/jobs.ts';
-import type { Ledger, OrderRecord } from '../src/ledger.ts';
 import type { Logger } from '../src/logger.ts';
 import type { Random } from '../src/random.ts';
-import type { StockTaker } from '../src/stock-taker.ts';
+import type { Ledger, OrderRecord } from '../src/stock/ledger.ts';
+import type { StockTaker } from '../src/stock/taker.ts';
 import { jobAttempts, jobDuration, orderAnomalies, ordersProcessed } from '../src/telemetry/metrics.ts';
 import { inMessageSpan, recordFailure } from '../src/telemetry/tracing.ts';
 
@@ -215,7 +222,9 @@ async function afterLastAttempt(
   log: Logger,
 ): Promise<ProcessOrderResult> {
   const record = await deps.ledger.order(orderId);
-  const outcome = record ? decided(record) : 'blocked';
+  // Another order's doubt held this one up: nothing of it was tried, so it is not blocked for that.
+  const stalled = cause instanceof WoodTypeStalled;
+  const outcome = record ? decided(record) : stalled ? undefined : 'blocked';
   if (outcome !== undefined) {
     try {
       await deps.orderApi.setStatus(orderId, outcome);
@@ -229,7 +238,11 @@ async function afterLastAttempt(
   }
   if (token === undefined) throw cause;
   const why =
-    record?.state === 'pending' ? 'its stock decrease is in doubt' : `its status ${outcome} is not written yet`;
+    record?.state === 'pending'
+      ? 'its stock decrease is in doubt'
+      : stalled
+        ? 'its wood type waits for another decrease in doubt'
+        : `its status ${outcome} is not written yet`;
   log.warn(`retries ran out but ${why}; waiting to try again`, { err: cause, retryInMs: deps.parkMs });
   await job.log(`${new Date().toISOString()} retries ran out but ${why}: ${cause.message}`);
   await job.moveToDelayed(Date.now() + deps.parkMs, token);

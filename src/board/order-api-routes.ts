@@ -3,9 +3,9 @@ import { describeDoubt } from '../domain/decrease.ts';
 import { InvalidPayloadError, parseOrderId } from '../domain/order.ts';
 import { UpstreamError } from '../errors.ts';
 import { orderJobId } from '../jobs.ts';
-import type { Ledger } from '../ledger.ts';
 import type { Queues } from '../queues.ts';
 import { describeReplay, type ReplayReport, replayOrder } from '../replay.ts';
+import type { Ledger } from '../stock/ledger.ts';
 
 export interface JsonAnswer {
   readonly status: number;

@@ -2,10 +2,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { OrderApi } from '../clients/order-api.ts';
 import { healthHandler, type ReadinessCheck } from '../health.ts';
 import { MAX_BODY_BYTES } from '../http-limits.ts';
-import type { Ledger } from '../ledger.ts';
 import { type Listening, listen } from '../listen.ts';
 import type { Logger } from '../logger.ts';
 import type { Queues } from '../queues.ts';
+import type { Ledger } from '../stock/ledger.ts';
 import { type Credentials, isAuthorized } from './auth.ts';
 import { createBullBoardListener } from './bull-board.ts';
 import { type JsonAnswer, replayRoute, searchRoute } from './order-api-routes.ts';

@@ -26,6 +26,11 @@ export interface JsonRequest {
   readonly headers?: Record<string, string>;
   /** Decides which failure kinds a status means here (see classifyResponse). */
   readonly endpoint?: Endpoint;
+  /**
+   * When the request must be over, as performance.now() (default: the client's timeout from now). A
+   * request whose deadline passed before it left is not sent at all.
+   */
+  readonly deadline?: number;
 }
 
 /** An answer, whatever its status. */
@@ -83,6 +88,8 @@ export class JsonHttpClient {
    */
   async send(req: JsonRequest): Promise<HttpAnswer> {
     const what = `${this.#name} ${req.method} ${req.path}`;
+    const remaining = Math.floor((req.deadline ?? performance.now() + this.#timeoutMs) - performance.now());
+    if (remaining <= 0) throw new UpstreamError('transient', `${what} not sent: its deadline had passed`);
     const search = req.query
       ? `?${new URLSearchParams(Object.entries(req.query).map(([k, v]): [string, string] => [k, String(v)]))}`
       : '';
@@ -99,7 +106,7 @@ export class JsonHttpClient {
         body: req.body === undefined ? undefined : JSON.stringify(req.body),
         // The per-phase timeouts bound each wait; this bounds the whole request, which is what the
         // stock lock's lease and the settling of a decrease in doubt are measured against.
-        signal: AbortSignal.timeout(this.#timeoutMs),
+        signal: AbortSignal.timeout(remaining),
       });
       const text = await response.body.text();
       const { statusCode } = response;

@@ -8,16 +8,16 @@ export interface StockApi {
    * Asks to take `quantity` of `woodType`. Business answers and answers in doubt are values; a
    * failure that proves nothing was taken (a refused connection, the simulated failure, another
    * 4xx) throws UpstreamError. `idempotencyKey` makes a repeated call decrease once where the
-   * upstream honours the header.
+   * upstream honours the header. `deadline` (performance.now()): see JsonRequest.
    */
-  decrease(woodType: WoodType, quantity: number, idempotencyKey: string): Promise<DecreaseAnswer>;
+  decrease(woodType: WoodType, quantity: number, idempotencyKey: string, deadline?: number): Promise<DecreaseAnswer>;
   /** GET /stocks/<wood_type>: the level now, or `none` when the wood type has no stock row. */
   level(woodType: WoodType): Promise<Level>;
 }
 
 export function createStockApi(http: JsonHttpClient): StockApi {
   return {
-    async decrease(woodType, quantity, idempotencyKey) {
+    async decrease(woodType, quantity, idempotencyKey, deadline) {
       let answer: Awaited<ReturnType<JsonHttpClient['send']>>;
       try {
         answer = await http.send({
@@ -25,6 +25,7 @@ export function createStockApi(http: JsonHttpClient): StockApi {
           path: '/stocks/decrease',
           body: { wood_type: woodType, quantity },
           headers: { 'idempotency-key': idempotencyKey },
+          ...(deadline === undefined ? {} : { deadline }),
         });
       } catch (error) {
         if (error instanceof UpstreamError && error.unanswered) {

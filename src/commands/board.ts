@@ -1,9 +1,9 @@
 import { boardAccessProblem } from '../board/auth.ts';
 import { startBoard } from '../board/server.ts';
 import { ConfigError } from '../config/load.ts';
-import { createLedger } from '../ledger.ts';
 import { createQueues } from '../queues.ts';
 import { exitOnSignals } from '../shutdown.ts';
+import { createLedger } from '../stock/ledger.ts';
 import { createUpstream } from '../upstream.ts';
 import type { Command } from './command.ts';
 import { createContext } from './context.ts';

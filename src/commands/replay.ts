@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { backoffDelay } from '../domain/backoff.ts';
 import { coerceError, isRetryable } from '../errors.ts';
-import { createLedger } from '../ledger.ts';
 import { createQueues } from '../queues.ts';
 import { createRandom } from '../random.ts';
 import { reachRedis } from '../redis.ts';
 import { type Assumption, describeReplay, isReplayError, type ReplayReport, replayOrder } from '../replay.ts';
+import { createLedger } from '../stock/ledger.ts';
 import { createUpstream } from '../upstream.ts';
 import { type Command, UsageError } from './command.ts';
 import { createContext } from './context.ts';

@@ -87,6 +87,9 @@ function unknownVariables(env: NodeJS.ProcessEnv): string[] {
     });
 }
 
+/** The ledger keeps a settled order at least this long: jobs asking about it refresh it, but not faster. */
+const LEDGER_MIN_KEEP_SECONDS = 3600;
+
 /** A request may take this long after HTTP_TIMEOUT_MS before its upstream is surely done with it. */
 export const REQUEST_MARGIN_MS = 1000;
 
@@ -115,10 +118,10 @@ function pairingProblems(config: Config): string[] {
       problems.push(`${variable}: must be at least HTTP_TIMEOUT_MS + ${REQUEST_MARGIN_MS} = ${request} (got ${value})`);
     }
   }
-  const longestJob = Math.max(config.keepFailedSeconds, config.keepCompletedSeconds);
+  const longestJob = Math.max(config.keepFailedSeconds, config.keepCompletedSeconds, LEDGER_MIN_KEEP_SECONDS);
   if (config.ledgerKeepSeconds < longestJob) {
     problems.push(
-      `LEDGER_KEEP_SECONDS: must be at least KEEP_FAILED_SECONDS and KEEP_COMPLETED_SECONDS = ${longestJob} (got ${config.ledgerKeepSeconds})`,
+      `LEDGER_KEEP_SECONDS: must be at least an hour, KEEP_FAILED_SECONDS and KEEP_COMPLETED_SECONDS = ${longestJob} (got ${config.ledgerKeepSeconds})`,
     );
   }
   return problems;

@@ -54,6 +54,12 @@ export const cyclesThrottled = meter.createCounter('ordermanagement.cycle.thrott
   unit: '{cycle}',
 });
 
+export const stockDrift = meter.createCounter('ordermanagement.stock.drift', {
+  description:
+    'Stock units a wood type moved besides this service’s decreases, seen in a decrease answer: up (deliveries) or down (taken elsewhere, or a decrease landed unrecorded)',
+  unit: '{unit}',
+});
+
 export const decreasesInDoubt = meter.createCounter('ordermanagement.decrease.in_doubt', {
   description:
     'Stock decreases whose answer was lost, by how they were settled (taken, not-taken, resent, person: waiting for a person)',

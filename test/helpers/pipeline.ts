@@ -4,13 +4,13 @@ import { configEnv } from '../../src/config/describe.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { WOOD_TYPES, type WoodType } from '../../src/domain/order.ts';
-import { createLedger, type Ledger } from '../../src/ledger.ts';
 import { createLogger, type Logger } from '../../src/logger.ts';
 import { createQueues, type Queues } from '../../src/queues.ts';
 import { createRandom, type Random } from '../../src/random.ts';
 import type { RedisConnection } from '../../src/redis.ts';
 import { type SimFaults, type Simulator, type SimulatorOptions, startSimulator } from '../../src/sim/server.ts';
 import { SimStore, seedStore } from '../../src/sim/store.ts';
+import { createLedger, type Ledger } from '../../src/stock/ledger.ts';
 import { startWorkers, type Workers } from '../../workers/index.ts';
 
 export interface SimHarness {

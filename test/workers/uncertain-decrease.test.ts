@@ -1,10 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { enqueueOrders } from '../../src/enqueue.ts';
 import { orderJobId } from '../../src/jobs.ts';
+import type { Logger } from '../../src/logger.ts';
+import { replayOrder } from '../../src/replay.ts';
 import { upsertCycleScheduler } from '../../src/scheduler.ts';
 import type { SimFaults } from '../../src/sim/server.ts';
+import { createStockLock } from '../../src/stock/lock.ts';
+import { createUpstream } from '../../src/upstream.ts';
 import { cleanupAfterEach } from '../helpers/cleanup.ts';
 import { runCli } from '../helpers/cli.ts';
+import { startGate } from '../helpers/gate.ts';
+import { capturingLogger } from '../helpers/logs.ts';
 import {
   attribute,
   childEnv,
@@ -26,13 +32,14 @@ async function run(
   faults: Partial<SimFaults>,
   env: Record<string, string> = {},
   orders = 1,
+  logger?: Logger,
 ): Promise<{ h: SimHarness; p: RunningPipeline }> {
   const h = await startSim(
     { orders, stock: STOCK },
     { honourIdempotencyKey: false, ...faults, errorRate: faults.errorRate ?? 0 },
   );
   cleanup(() => h.sim.close());
-  const p = await startPipeline(testConfig(h.sim, { RETRY_ATTEMPTS: '5', ...env }));
+  const p = await startPipeline(testConfig(h.sim, { RETRY_ATTEMPTS: '5', ...env }), logger);
   cleanup(() => p.close());
   return { h, p };
 }
@@ -175,10 +182,12 @@ describe('attempts that run out', () => {
 describe('jobs removed while their order is still registered', () => {
   it('never re-open the decrease: the next job finds the ledger and only sets the status', async () => {
     // Status updates are refused (403): each job fails after its decrease; half the decreases lose their answer.
+    const { logger, lines } = capturingLogger('error');
     const { h, p } = await run(
       { statusUpdateErrorRate: 1, statusUpdateErrorStatus: 403, decreaseResetAfterCommitRate: 0.5 },
       { INTERVAL_SECONDS: '0.3', PAGE_SIZE: '10' },
       20,
+      logger,
     );
     await upsertCycleScheduler(p.queues.cycles, p.config);
     // Failed, cleaned away (as Bull Board's "clean" or KEEP_FAILED_SECONDS would), enqueued again by a later cycle: three times.
@@ -187,6 +196,9 @@ describe('jobs removed while their order is still registered', () => {
       await p.queues.orders.clean(0, 1000, 'failed');
     }
     expect(h.store.statusUpdateFailures.length).toBeGreaterThanOrEqual(60);
+    expect(
+      lines.filter((line) => line.message === 'order failed; it waits for a person').length,
+    ).toBeGreaterThanOrEqual(60);
     h.options.statusUpdateErrorRate = 0;
     await waitFor('every order to leave registered', () => h.store.countByStatus().registered === 0);
     const { decreasedTwice, unattributed, perOrder } = await attribute(h, p.ledger);
@@ -194,5 +206,82 @@ describe('jobs removed while their order is still registered', () => {
     expect(perOrder.size).toBe(h.store.countByStatus().shipped);
     expect(h.store.decreaseLog.length).toBe(perOrder.size);
     expect(invariants(h).excess).toEqual(EXACT);
+  });
+});
+
+describe('a wood type whose decrease in doubt cannot be resolved yet', () => {
+  it('keeps its other orders waiting, not blocked, until the Stock API can say its level', async () => {
+    const h = await startSim({ orders: 5, stock: STOCK }, { errorRate: 0, honourIdempotencyKey: false });
+    cleanup(() => h.sim.close());
+    for (const order of h.store.orders.values()) order.wood_type = 'maple';
+    let decreases = 0;
+    let levelsBroken = true;
+    const stocks = await startGate(h.sim.stockUrl, {
+      intercept: async ({ method, url }, forward) => {
+        // The first decrease takes effect and answers 500; meanwhile the level cannot be read.
+        if (method === 'POST' && url.pathname === '/stocks/decrease' && ++decreases === 1) {
+          await forward();
+          return { status: 500, body: { error: 'Unexpected error during stock decrease' } };
+        }
+        if (method === 'GET' && url.pathname === '/stocks/maple' && levelsBroken)
+          return { status: 502, body: 'Bad Gateway' };
+        return undefined;
+      },
+    });
+    cleanup(() => stocks.close());
+    const p = await startPipeline(
+      testConfig(h.sim, {
+        API_URL_STOCKS: stocks.url,
+        RETRY_ATTEMPTS: '2',
+        RETRY_BACKOFF_MS: '5',
+        RETRY_BACKOFF_MAX_MS: '200',
+      }),
+    );
+    cleanup(() => p.close());
+    // The level is known before the trouble starts: read it once, then break it.
+    levelsBroken = false;
+    await p.ledger.setLevel(
+      (await createStockLock(p.queues.redis, { prefix: p.config.queuePrefix, leaseMs: 5000 }).tryAcquire('maple')) ??
+        (() => {
+          throw new Error('maple lock taken');
+        })(),
+      'maple',
+      100,
+    );
+    levelsBroken = true;
+    await enqueueOrders(p.queues, [...h.store.orders.keys()]);
+    await waitFor('every job to have run out of attempts and wait', async () => {
+      const delayed = await p.queues.orders.getDelayed();
+      const logs = await Promise.all(
+        delayed.map(async (job) => (await p.queues.orders.getJobLogs(String(job.id))).logs),
+      );
+      return delayed.length === 5 && logs.every((lines) => lines.some((line) => line.includes('retries ran out')));
+    });
+    expect(h.store.countByStatus().blocked).toBe(0);
+    levelsBroken = false;
+    await waitFor('every order to ship', () => h.store.countByStatus().shipped === 5, { timeoutMs: 60_000 });
+    expect(h.store.decreaseLog).toHaveLength(5);
+    expect(invariants(h).excess).toEqual(EXACT);
+  });
+});
+
+describe('two people answering the same doubt at once', () => {
+  it('applies one answer only', async () => {
+    const { h, p } = await run({ decreaseAnswerDelayMs: 2500 }, { HTTP_TIMEOUT_MS: '150' });
+    const order = h.store.orders.get(1);
+    if (order === undefined) throw new Error('no order 1');
+    await enqueueOrders(p.queues, [1]);
+    await waitFor('the decrease to take effect', () => h.store.decreaseLog.length === 1);
+    h.store.addStock(order.wood_type, 11);
+    await finished(p, 1);
+    const upstream = createUpstream(p.config);
+    cleanup(() => upstream.close());
+    const deps = { orderApi: upstream.orderApi, queues: p.queues, ledger: p.ledger };
+    const answers = await Promise.all([
+      replayOrder(deps, '1', 'decreased').catch((error: Error) => error.message),
+      replayOrder(deps, '1', 'not-decreased').catch((error: Error) => error.message),
+    ]);
+    expect(answers.filter((answer) => typeof answer === 'object' && answer.result === 'retried')).toHaveLength(1);
+    expect(await p.ledger.stats()).toMatchObject({ decidedByPerson: 1 });
   });
 });

@@ -1,19 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Order, WoodType } from '../src/domain/order.ts';
-import { DecreaseNeedsPerson, ShuttingDown, StockLockTimeout, UpstreamError } from '../src/errors.ts';
-import { createLedger, type Ledger } from '../src/ledger.ts';
-import { createLogger } from '../src/logger.ts';
-import { createRandom } from '../src/random.ts';
-import { type RedisServer, startRedisServer } from '../src/redis-server.ts';
-import type { SimFaults } from '../src/sim/server.ts';
-import { createStockLock, type StockLock } from '../src/stock-lock.ts';
-import { createStockTaker, type StockTaker } from '../src/stock-taker.ts';
-import { createUpstream } from '../src/upstream.ts';
-import { cleanupAfterEach } from './helpers/cleanup.ts';
-import { type SimHarness, startSim, testConfig } from './helpers/pipeline.ts';
-import { waitFor } from './helpers/wait.ts';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { StockApi } from '../../src/clients/stock-api.ts';
+import type { Order, WoodType } from '../../src/domain/order.ts';
+import { DecreaseNeedsPerson, ShuttingDown, StockLockTimeout, UpstreamError } from '../../src/errors.ts';
+import { createLogger } from '../../src/logger.ts';
+import { createRandom } from '../../src/random.ts';
+import { type RedisServer, startRedisServer } from '../../src/redis-server.ts';
+import type { SimFaults } from '../../src/sim/server.ts';
+import { createLedger, type Ledger } from '../../src/stock/ledger.ts';
+import { createStockLock, type StockLock } from '../../src/stock/lock.ts';
+import { createStockTaker, type StockTaker } from '../../src/stock/taker.ts';
+import { createUpstream } from '../../src/upstream.ts';
+import { cleanupAfterEach } from '../helpers/cleanup.ts';
+import { capturingLogger } from '../helpers/logs.ts';
+import { type SimHarness, startSim, testConfig } from '../helpers/pipeline.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 // A Redis of its own: the tests count the commands the takers send and break the lock keys.
 let server: RedisServer;
@@ -32,6 +34,7 @@ const logger = createLogger('error');
 
 interface Setup {
   readonly h: SimHarness;
+  readonly stockApi: StockApi;
   readonly prefix: string;
   readonly ledger: Ledger;
   readonly lock: StockLock;
@@ -55,6 +58,7 @@ async function setup(
   const lock = createStockLock(redis, { prefix, leaseMs: (options.timeoutMs ?? 2000) + 1000 });
   return {
     h,
+    stockApi: upstream.stockApi,
     prefix,
     ledger,
     lock,
@@ -194,7 +198,6 @@ describe('the stock taker', () => {
     const lost = order('oak', 5);
     const begun = await s.ledger.begin(dead, 'oak', [lost], {
       id: randomUUID(),
-      now: Date.now() - 5000,
       needLevel: true,
       sentBy: 'dead',
     });
@@ -217,7 +220,6 @@ describe('the stock taker', () => {
     const crashed = order('pine', 4);
     await s.ledger.begin(dead, 'pine', [crashed], {
       id: randomUUID(),
-      now: Date.now() - 5000,
       needLevel: true,
       sentBy: 'dead',
     });
@@ -312,8 +314,114 @@ describe('the stock taker', () => {
     // A lease that ran out and was taken by another: the next write under it is refused, nothing is sent.
     const other = await s.lock.tryAcquire('oak');
     const lapsed = { key, token: 'lapsed-holder', leaseMs: 1000 };
-    const next = { id: randomUUID(), now: Date.now(), needLevel: true, sentBy: 'lapsed' };
+    const next = { id: randomUUID(), needLevel: true, sentBy: 'lapsed' };
     expect(await s.ledger.begin(lapsed, 'oak', [order('oak', 1)], next)).toEqual({ kind: 'lost' });
     if (other) await s.lock.release(other);
+  });
+});
+
+describe('the stock taker, against what an adversary tried', () => {
+  it('never sends a decrease whose worker paused past its deadline between writing the entry and sending it', async () => {
+    const s = await setup({ errorRate: 0 }, { timeoutMs: 300 });
+    expect(await s.replica().take(order('oak', 1))).toBe('shipped');
+    // A stop-the-world pause of worker A after its entry is written, before its request leaves.
+    let resume = () => {};
+    const paused = new Promise<void>((resolve) => {
+      resume = resolve;
+    });
+    const stalling: StockApi = {
+      level: (woodType) => s.stockApi.level(woodType),
+      decrease: async (...args) => {
+        await paused;
+        return s.stockApi.decrease(...args);
+      },
+    };
+    const frozen = order('oak', 6);
+    const a = failure(s.replica({ stockApi: stalling }).take(frozen));
+    await waitFor('A to have written its entry', async () => (await s.ledger.order(frozen.id))?.state === 'pending');
+    // B takes over once A's lease lapses, finds the level unchanged after the deadline: not taken.
+    const next = order('oak', 2);
+    expect(await s.replica().take(next)).toBe('shipped');
+    resume();
+    expect(await a).toMatchObject({
+      kind: 'transient',
+      message: expect.stringContaining('not sent: its deadline had passed'),
+    });
+    expect(await s.replica().take(frozen)).toBe('shipped');
+    expect(s.h.store.decreaseLog.map((d) => d.quantity)).toEqual([1, 2, 6]);
+    expect(s.h.store.stock.get('oak')).toBe(1000 - 1 - 2 - 6);
+  });
+
+  it('judges a doubt on Redis’ clock, so a worker whose clock runs ahead still waits out the deadline', async () => {
+    // Decreases are applied 1 s after they are read; the worker gives up on them after 500 ms.
+    const s = await setup({ errorRate: 0 }, { timeoutMs: 500 });
+    expect(await s.replica().take(order('pine', 1))).toBe('shipped');
+    s.h.options.decreaseLatencyMs = 1000;
+    const a = s.replica();
+    const doubtful = order('pine', 5);
+    const taking = failure(a.take(doubtful));
+    await waitFor('the decrease to be in doubt', async () => (await s.ledger.order(doubtful.id))?.entry?.doubt);
+    a.close(); // A stops while it waits for the doubt to settle: the lock goes back.
+    expect((await taking).name).toBe('ShuttingDown');
+    const realNow = Date.now;
+    vi.spyOn(Date, 'now').mockImplementation(() => realNow() + 5000);
+    try {
+      expect(await s.replica().take(order('pine', 2))).toBe('shipped');
+    } finally {
+      vi.restoreAllMocks();
+    }
+    expect(await s.ledger.order(doubtful.id)).toMatchObject({ state: 'taken' });
+    expect(s.h.store.decreaseLog.map((d) => d.quantity)).toEqual([1, 5, 2]);
+  });
+
+  it('records a level only while its reader still holds the lock', async () => {
+    const s = await setup();
+    expect(await s.replica().take(order('birch', 5))).toBe('shipped');
+    // A reader that paused after reading 1000, its lease lapsed and the lock free again meanwhile.
+    const stale = { key: `${s.prefix}:stock-lock:birch`, token: 'paused-reader', leaseMs: 1000 };
+    await waitFor('the lock to be free', async () => (await redis.exists(stale.key)) === 0);
+    expect(await s.ledger.setLevel(stale, 'birch', 1000)).toBe(false);
+    const next = order('birch', 2);
+    expect(await s.replica().take(next)).toBe('shipped');
+    expect(await s.ledger.entry((await s.ledger.order(next.id))?.entry?.id ?? '')).toMatchObject({ levelBefore: 995 });
+  });
+
+  it('keeps an order’s settled record for as long as something keeps asking about it', async () => {
+    const s = await setup();
+    const short = createLedger(redis, { queuePrefix: s.prefix, ledgerKeepSeconds: 2 });
+    const o = order('maple', 3);
+    expect(await s.replica({ ledger: short }).take(o)).toBe('shipped');
+    const key = `${s.prefix}:ledger:order:${o.id}`;
+    expect(await redis.ttl(key)).toBeGreaterThan(0);
+    await waitFor('the record to near its end', async () => (await redis.pttl(key)) < 1000);
+    expect(await short.order(o.id)).toMatchObject({ state: 'taken' });
+    expect(await redis.pttl(key)).toBeGreaterThan(1500);
+  });
+
+  it('resolves under the lock a decrease left in doubt by a holding without it (serialization switched on)', async () => {
+    const s = await setup({ errorRate: 0, decreaseResetAfterCommitRate: 1, honourIdempotencyKey: true });
+    const o = order('elm', 4);
+    s.h.store.addStock('elm', 100);
+    const alone = failure(s.replica({ lock: undefined, keysHonoured: true }).take(o));
+    expect((await alone).name).toBe('DecreaseInDoubt');
+    s.h.options.decreaseResetAfterCommitRate = 0;
+    expect(await s.replica({ keysHonoured: true }).take(o)).toBe('shipped');
+    expect(s.h.store.decreaseLog).toHaveLength(1);
+    expect(s.h.store.stock.get('elm')).toBe(96);
+  });
+
+  it('says so when the stock moved besides its own decreases', async () => {
+    const s = await setup();
+    const { logger: watching, lines } = capturingLogger('warn');
+    const taker = s.replica({ logger: watching });
+    expect(await taker.take(order('oak', 1))).toBe('shipped');
+    s.h.store.addStock('oak', 50); // a delivery
+    expect(await taker.take(order('oak', 2))).toBe('shipped');
+    s.h.store.stock.set('oak', (s.h.store.stock.get('oak') ?? 0) - 7); // taken elsewhere
+    expect(await taker.take(order('oak', 3))).toBe('shipped');
+    expect(lines.map((line) => [line.level, line.drift])).toEqual([
+      ['warn', 50],
+      ['error', -7],
+    ]);
   });
 });

@@ -1,9 +1,9 @@
-import type { Config } from './config/schema.ts';
-import { type DecreaseEntry, type EntryState, type Level, parseLevel } from './domain/decrease.ts';
-import { isWoodType, type Outcome, type WoodType } from './domain/order.ts';
-import type { RedisConnection } from './redis.ts';
-import { createScript } from './redis-script.ts';
-import type { LockHold } from './stock-lock.ts';
+import type { Config } from '../config/schema.ts';
+import { type DecreaseEntry, type EntryState, type Level, parseLevel } from '../domain/decrease.ts';
+import { isWoodType, type Outcome, type WoodType } from '../domain/order.ts';
+import type { RedisConnection } from '../redis.ts';
+import { createScript } from '../redis-script.ts';
+import type { LockHold } from './lock.ts';
 
 /**
  * The decrease ledger: whether each order's stock was taken, kept in Redis apart from the jobs, so
@@ -34,8 +34,8 @@ export interface Recorded {
 export type Begun =
   /** The lock was lost (its lease ran out): nothing was written, nothing may be sent. */
   | { readonly kind: 'lost' }
-  /** A decrease of this wood type is in doubt: it must be resolved before another is sent. */
-  | { readonly kind: 'resolve'; readonly entry: DecreaseEntry }
+  /** A decrease of this wood type is in doubt: it must be resolved before another is sent. `now`: Redis' clock. */
+  | { readonly kind: 'resolve'; readonly entry: DecreaseEntry; readonly now: number }
   /** The wood type's level is not known: read it first, so a lost answer can be resolved by it. */
   | { readonly kind: 'level' }
   /** Every order already has a record: nothing to send. */
@@ -71,10 +71,15 @@ const STAT_FIELDS: Record<keyof LedgerStats, string> = {
 };
 export type LedgerStat = keyof LedgerStats;
 
+/** Redis' clock, in ms: every time the ledger compares comes from it, so workers' clocks may differ. */
+const NOW = `local clock = redis.call('TIME')
+local now = clock[1] * 1000 + math.floor(clock[2] / 1000)`;
+
 const BEGIN = createScript(`
+${NOW}
 local lockKey, woodKey = KEYS[1], KEYS[2]
-local token, leaseMs, orderPrefix, entryPrefix, id, woodType, now, needLevel, sender =
-  ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9]
+local token, leaseMs, orderPrefix, entryPrefix, id, woodType, needLevel, sender =
+  ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
 local fenced = token ~= ''
 if fenced then
   -- A lapsed lease nobody took is taken back: nobody can have sent a decrease of the wood type meanwhile.
@@ -89,13 +94,21 @@ if fenced then
   local pending = redis.call('HGET', woodKey, 'pending')
   if pending then
     local entry = redis.call('HGETALL', entryPrefix .. pending)
-    if #entry > 0 then return cjson.encode({kind = 'resolve', id = pending, entry = entry}) end
+    if #entry > 0 then return cjson.encode({kind = 'resolve', id = pending, entry = entry, now = now}) end
     redis.call('HDEL', woodKey, 'pending')
   end
 end
 local recorded, ids, total = {}, {}, 0
-for i = 10, #ARGV, 2 do
-  local rec = redis.call('HMGET', orderPrefix .. ARGV[i], 'state', 'outcome')
+for i = 9, #ARGV, 2 do
+  local rec = redis.call('HMGET', orderPrefix .. ARGV[i], 'state', 'outcome', 'decrease')
+  if rec[1] == 'pending' and fenced then
+    -- In doubt from a holding without the lock (serialization switched on since): the lock's holder resolves it.
+    local entry = redis.call('HGETALL', entryPrefix .. rec[3])
+    if #entry > 0 then
+      redis.call('HSET', woodKey, 'pending', rec[3])
+      return cjson.encode({kind = 'resolve', id = rec[3], entry = entry, now = now})
+    end
+  end
   if rec[1] then
     recorded[#recorded + 1] = {ARGV[i], rec[1], rec[2] or ''}
   else
@@ -116,10 +129,22 @@ if fenced then redis.call('HSET', woodKey, 'pending', id) end
 return cjson.encode({kind = 'send', id = id, recorded = recorded, entry = redis.call('HGETALL', entryPrefix .. id)})
 `);
 
+/** Marks a pending entry in doubt; from when it is settled is reckoned on Redis' clock. */
+const MARK_IN_DOUBT = createScript(`
+${NOW}
+local state = redis.call('HGET', KEYS[1], 'state')
+if state ~= 'pending' then return {state or 'gone', now} end
+local settleAt = now
+if ARGV[2] == '0' then settleAt = tonumber(redis.call('HGET', KEYS[1], 'sentAt')) + tonumber(ARGV[3]) end
+redis.call('HSET', KEYS[1], 'doubt', ARGV[1], 'settleAt', settleAt)
+return {'pending', now}
+`);
+
 const SETTLE = createScript(`
+${NOW}
 local woodKey, statsKey, personKey = KEYS[1], KEYS[2], KEYS[3]
-local orderPrefix, entryPrefix, id, result, outcome, level, now, keepSeconds, stat, levelFound =
-  ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10]
+local orderPrefix, entryPrefix, id, result, outcome, level, keepSeconds, stat, levelFound =
+  ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9]
 local key = entryPrefix .. id
 local state = redis.call('HGET', key, 'state')
 if state ~= 'pending' and state ~= 'person' then return state or 'gone' end
@@ -150,11 +175,28 @@ if stat ~= '' then redis.call('HINCRBY', statsKey, stat, 1) end
 return 'ok'
 `);
 
+/** Only the holder of the lock may record a level it read: one read before a pause would be stale. */
 const SET_LEVEL = createScript(`
-local owner = redis.call('GET', KEYS[1])
-if owner ~= ARGV[1] and owner ~= false then return 0 end
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[2], 'level', ARGV[2])
 return 1
+`);
+
+/**
+ * An order's record and its entry. Reading a settled one keeps it for another LEDGER_KEEP_SECONDS: a
+ * job still asking about its order (retrying, waiting to write the status) must not outlive it.
+ */
+const READ_ORDER = createScript(`
+local record = redis.call('HGETALL', KEYS[1])
+if #record == 0 then return {record, {}} end
+local fields = {}
+for i = 1, #record, 2 do fields[record[i]] = record[i + 1] end
+local entryKey = ARGV[1] .. (fields.decrease or '')
+if fields.state == 'taken' or fields.state == 'refused' then
+  redis.call('EXPIRE', KEYS[1], ARGV[2])
+  redis.call('EXPIRE', entryKey, ARGV[2])
+end
+return {record, redis.call('HGETALL', entryKey)}
 `);
 
 /** Lua's cjson encodes an empty table as an object: read either as a list. */
@@ -224,7 +266,7 @@ export function createLedger(
       hold: LockHold | undefined,
       woodType: WoodType,
       orders: readonly { readonly id: number; readonly quantity: number }[],
-      options: { readonly id: string; readonly now: number; readonly needLevel: boolean; readonly sentBy: string },
+      options: { readonly id: string; readonly needLevel: boolean; readonly sentBy: string },
     ): Promise<Begun> {
       const raw = await BEGIN.run(
         redis,
@@ -236,7 +278,6 @@ export function createLedger(
           entryPrefix,
           options.id,
           woodType,
-          options.now,
           options.needLevel ? '1' : '0',
           options.sentBy,
           ...orders.flatMap((order) => [order.id, order.quantity]),
@@ -247,6 +288,7 @@ export function createLedger(
         id?: string;
         entry?: string[];
         recorded?: unknown;
+        now?: number;
       };
       const recorded = list<[string, string, string]>(answer.recorded).map(([id, state, outcome]) => ({
         orderId: Number(id),
@@ -257,19 +299,43 @@ export function createLedger(
       if (answer.kind === 'none') return { kind: 'none', recorded };
       const found = entryFrom(answer.id ?? '', pairs(answer.entry ?? []));
       if (found === undefined) throw new Error(`ledger entry ${answer.id} of ${woodType} is unreadable`);
-      return answer.kind === 'resolve' ? { kind: 'resolve', entry: found } : { kind: 'send', entry: found, recorded };
+      return answer.kind === 'resolve'
+        ? { kind: 'resolve', entry: found, now: answer.now ?? 0 }
+        : { kind: 'send', entry: found, recorded };
     },
 
-    /** The answer was lost: record why, and from when the Stock API is sure to be done with it. */
-    async markInDoubt(entry: DecreaseEntry, doubt: string, settleAt: number): Promise<void> {
-      await redis.hset(entryPrefix + entry.id, 'doubt', doubt, 'settleAt', settleAt);
+    /**
+     * The answer was lost: records why, and from when the Stock API is sure to be done with the
+     * request (at once if it answered itself, else `settleDelayMs` after it was sent), on Redis' clock.
+     * Returns the entry as marked and Redis' clock now; undefined when it was settled meanwhile.
+     */
+    async markInDoubt(
+      entry: DecreaseEntry,
+      doubt: string,
+      serviceAnswered: boolean,
+      settleDelayMs: number,
+    ): Promise<{ entry: DecreaseEntry; now: number } | undefined> {
+      const [state, now] = (await MARK_IN_DOUBT.run(
+        redis,
+        [entryPrefix + entry.id],
+        [doubt, serviceAnswered ? '1' : '0', settleDelayMs],
+      )) as [string, number];
+      if (state !== 'pending') return undefined;
+      const settleAt = serviceAnswered ? now : entry.sentAt + settleDelayMs;
+      return { entry: { ...entry, doubt, settleAt }, now };
+    },
+
+    /** Redis' clock, in ms: what the ledger's times are reckoned on. */
+    async now(): Promise<number> {
+      const [seconds, micros] = await redis.time();
+      return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
     },
 
     /** Ends an entry (see Settlement); its orders' records follow it. Returns `ok`, or the state it had already. */
     async settle(
       entry: DecreaseEntry,
       settlement: Settlement,
-      options: { readonly now: number; readonly stat?: LedgerStat; readonly levelFound?: Level },
+      options: { readonly stat?: LedgerStat; readonly levelFound?: Level } = {},
     ): Promise<string> {
       const outcome =
         settlement.result === 'taken' ? 'shipped' : settlement.result === 'refused' ? settlement.outcome : '';
@@ -284,7 +350,6 @@ export function createLedger(
             settlement.result,
             outcome,
             levelText(settlement.level),
-            options.now,
             keepSeconds,
             options.stat ? STAT_FIELDS[options.stat] : '',
             levelText(options.levelFound),
@@ -303,14 +368,18 @@ export function createLedger(
 
     /** What the ledger says of an order, or undefined when it has no record (nothing sent, or long settled). */
     async order(orderId: number): Promise<OrderRecord | undefined> {
-      const record = await redis.hgetall(orderPrefix + orderId);
+      const [flat, flatEntry] = (await READ_ORDER.run(redis, [orderPrefix + orderId], [entryPrefix, keepSeconds])) as [
+        string[],
+        string[],
+      ];
+      const record = pairs(flat);
       const { state, decrease } = record;
       if (state === undefined || !STATES.includes(state)) return undefined;
       return {
         orderId,
         state: state as EntryState,
         outcome: asOutcome(record.outcome),
-        entry: decrease === undefined ? undefined : await entry(decrease),
+        entry: decrease === undefined ? undefined : entryFrom(decrease, pairs(flatEntry)),
       };
     },
 

@@ -1,0 +1,32 @@
+import type { StockApi } from '../clients/stock-api.ts';
+import type { Logger } from '../logger.ts';
+import type { Random } from '../random.ts';
+import type { Ledger } from './ledger.ts';
+import type { StockLock } from './lock.ts';
+
+/** After a request's deadline, how much longer an upstream may still be finishing it. */
+export const SETTLE_MARGIN_MS = 1000;
+
+export interface StockTakerOptions {
+  readonly stockApi: StockApi;
+  readonly ledger: Ledger;
+  /** Serializes decreases per wood type (SERIALIZE_STOCK_DECREASES); absent for atomic upstreams. */
+  readonly lock: StockLock | undefined;
+  /** How long an order may wait for its wood type's lock (STOCK_LOCK_WAIT_MS). */
+  readonly waitMs: number;
+  /** The most one request may take (HTTP_TIMEOUT_MS), from the moment its entry is written. */
+  readonly requestTimeoutMs: number;
+  /** The Stock API dedupes decreases by Idempotency-Key: one in doubt is sent again under its key. */
+  readonly keysHonoured: boolean;
+  /** Orders one request may cover. */
+  readonly maxBatch: number;
+  /** This worker's name (host:pid), recorded on each entry it sends. */
+  readonly name: string;
+  readonly random: Random;
+  readonly logger: Logger;
+}
+
+/** What the parts of the stock taker share: its options, and the signal that it is closing. */
+export interface StockContext extends StockTakerOptions {
+  readonly closing: AbortSignal;
+}

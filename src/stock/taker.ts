@@ -1,0 +1,131 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type Context, context } from '@opentelemetry/api';
+import type { Order, Outcome, WoodType } from '../domain/order.ts';
+import { coerceError, DecreaseInDoubt, ShuttingDown, StockLockTimeout } from '../errors.ts';
+import { takeAlone } from './alone.ts';
+import type { StockContext, StockTakerOptions } from './context.ts';
+import { decreaseUnderLock } from './holding.ts';
+import type { LockHold, StockLock } from './lock.ts';
+
+export type { StockTakerOptions } from './context.ts';
+
+export interface StockTaker {
+  /**
+   * Takes the order's stock at most once, whatever attempts, replays or crashes came before, and
+   * resolves with its outcome. Throws DecreaseNeedsPerson when only a person can tell whether an
+   * earlier decrease happened, and retryable errors (nothing taken, or in doubt) otherwise.
+   */
+  take(order: Order): Promise<Outcome>;
+  /** Refuses new orders and hands back those waiting for a lock: their decrease was never sent. */
+  close(): void;
+}
+
+interface Waiter {
+  readonly order: Order;
+  readonly deadline: number;
+  /** The caller's trace context: the batch's requests are made in its head's. */
+  readonly context: Context;
+  resolve(outcome: Outcome): void;
+  reject(error: Error): void;
+}
+
+/**
+ * Takes stock for orders through the decrease ledger. With a lock, the callers of one process queue
+ * per wood type, and only the head of each queue asks Redis for the lock: a worker with hundreds of
+ * jobs in flight would otherwise poll Redis with every one of them.
+ */
+export function createStockTaker(options: StockTakerOptions): StockTaker {
+  const closing = new AbortController();
+  const ctx: StockContext = { ...options, closing: closing.signal };
+  const { lock } = options;
+  const queues = new Map<WoodType, Waiter[]>();
+
+  /** Takes the lock for the waiters of a wood type, dropping those whose wait ran out. */
+  async function acquire(stockLock: StockLock, woodType: WoodType, waiters: Waiter[]): Promise<LockHold | undefined> {
+    let pause = 2;
+    for (;;) {
+      const now = Date.now();
+      for (const waiter of waiters.filter((w) => w.deadline < now)) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.reject(new StockLockTimeout(`waited ${options.waitMs} ms for the ${woodType} stock lock`));
+      }
+      if (closing.signal.aborted) {
+        for (const waiter of waiters.splice(0)) {
+          waiter.reject(new ShuttingDown('the worker is shutting down; the decrease was not sent'));
+        }
+      }
+      if (waiters.length === 0) return undefined;
+      const hold = await stockLock.tryAcquire(woodType);
+      if (hold) return hold;
+      // Jittered, growing pauses: the replicas' heads do not poll Redis in lockstep.
+      await sleep(pause / 2 + options.random() * pause, undefined, { signal: closing.signal }).catch(() => {});
+      pause = Math.min(pause * 2, 50);
+    }
+  }
+
+  /** Runs the batches of one wood type, one holding of the lock each, until no order waits. */
+  async function drain(stockLock: StockLock, woodType: WoodType, waiters: Waiter[]): Promise<void> {
+    try {
+      while (waiters.length > 0) {
+        let hold: LockHold | undefined;
+        try {
+          hold = await acquire(stockLock, woodType, waiters);
+        } catch (error) {
+          for (const waiter of waiters.splice(0)) waiter.reject(coerceError(error));
+        }
+        if (hold === undefined) continue;
+        const batch = waiters.splice(0, options.maxBatch).sort((a, b) => a.order.id - b.order.id);
+        try {
+          const results = await context.with((batch[0] as Waiter).context, () =>
+            decreaseUnderLock(
+              ctx,
+              hold,
+              woodType,
+              batch.map((waiter) => waiter.order),
+            ),
+          );
+          for (const waiter of batch) {
+            const result = results.get(waiter.order.id) ?? new DecreaseInDoubt(`order ${waiter.order.id}: no outcome`);
+            if (result instanceof Error) waiter.reject(result);
+            else waiter.resolve(result);
+          }
+        } catch (error) {
+          for (const waiter of batch) waiter.reject(coerceError(error));
+        } finally {
+          // The ledger already holds the truth: a release that fails only leaves the lease to run out.
+          await stockLock
+            .release(hold)
+            .catch((err: unknown) =>
+              options.logger.warn('could not release a stock lock; its lease will', { woodType, err }),
+            );
+        }
+      }
+    } finally {
+      queues.delete(woodType);
+    }
+  }
+
+  return {
+    take(order) {
+      if (closing.signal.aborted) return Promise.reject(new ShuttingDown('the worker is shutting down'));
+      if (lock === undefined) return takeAlone(ctx, order);
+      return new Promise<Outcome>((resolve, reject) => {
+        const waiter: Waiter = {
+          order,
+          deadline: Date.now() + options.waitMs,
+          context: context.active(),
+          resolve,
+          reject,
+        };
+        const waiting = queues.get(order.woodType);
+        if (waiting) return void waiting.push(waiter);
+        const fresh = [waiter];
+        queues.set(order.woodType, fresh);
+        void drain(lock, order.woodType, fresh);
+      });
+    },
+    close() {
+      closing.abort();
+    },
+  };
+}
