@@ -23,14 +23,24 @@ export const jobAttempts = meter.createCounter('ordermanagement.job.attempts', {
   unit: '{attempt}',
 });
 
-export const jobDuration = meter.createHistogram('ordermanagement.job.duration', {
+/**
+ * Buckets for durations in seconds, from a fast job (5 ms) to a cycle of a large backlog; the SDK's
+ * default boundaries (0, 5, 10 … 10000) are meant for milliseconds and put every job in the first.
+ */
+const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+
+// The unit is in the names too: the Prometheus exporter does not add `_seconds`, Prometheus' OTLP
+// translation does unless the name ends with it, so both paths give the dashboard the same series.
+export const jobDuration = meter.createHistogram('ordermanagement.job.duration_seconds', {
   description: 'Duration of one job attempt, by queue',
   unit: 's',
+  advice: { explicitBucketBoundaries: SECONDS },
 });
 
-export const cycleDuration = meter.createHistogram('ordermanagement.cycle.duration', {
+export const cycleDuration = meter.createHistogram('ordermanagement.cycle.duration_seconds', {
   description: 'From the start of a cycle to the end of its fan-out',
   unit: 's',
+  advice: { explicitBucketBoundaries: SECONDS },
 });
 
 export const ordersPerCycle = meter.createHistogram('ordermanagement.cycle.orders', {
