@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger, type LogLevel } from '../src/logger.ts';
 import { capturingLogger } from './helpers/logs.ts';
 
 describe('createLogger', () => {

@@ -45,7 +45,10 @@ const REDIS_DOWN = 'Redis is unreachable (REDIS_URL): the board cannot read the 
 
 /** 503 in a second: a JSON error for the API, a page that says so (and looks again) for a browser. */
 function redisDown(res: ServerResponse, api: boolean): void {
-  if (api) return send(res, { status: 503, body: { error: REDIS_DOWN } });
+  if (api) {
+    send(res, { status: 503, body: { error: REDIS_DOWN } });
+    return;
+  }
   const html =
     '<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="5"><title>ordermanagement: Redis unreachable</title>' +
     `<h1>Redis unreachable</h1><p>${REDIS_DOWN}</p><p>This page looks again every 5 seconds.</p>`;
