@@ -115,7 +115,7 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Work
     waitMs: config.stockLockWaitMs,
     requestTimeoutMs: config.httpTimeoutMs,
     keysHonoured: config.stockIdempotencyKeys === 'honoured',
-    maxBatch: 1,
+    maxBatch: config.stockBatchMax,
     name,
     random,
     logger,

@@ -141,3 +141,24 @@ export function describeDoubt(entry: DecreaseEntry): string {
     (many ? ' (the answer settles every order of this decrease)' : '')
   );
 }
+
+/**
+ * Which orders of a batch fit a level, taken one by one in ascending id order as if each had been
+ * sent alone: an order that fits is taken from what is left, one that does not is blocked and leaves
+ * the level as it was for the next.
+ */
+export function fitInOrder<T extends { readonly id: number; readonly quantity: number }>(
+  orders: readonly T[],
+  level: number,
+): { fit: T[]; blocked: T[] } {
+  const fit: T[] = [];
+  const blocked: T[] = [];
+  let left = level;
+  for (const order of [...orders].sort((a, b) => a.id - b.id)) {
+    if (order.quantity <= left) {
+      fit.push(order);
+      left -= order.quantity;
+    } else blocked.push(order);
+  }
+  return { fit, blocked };
+}

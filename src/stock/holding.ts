@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { describeDoubt, outcomeOf } from '../domain/decrease.ts';
+import type { Context } from '@opentelemetry/api';
+import { describeDoubt, fitInOrder, type Level, outcomeOf } from '../domain/decrease.ts';
 import type { Order, Outcome, WoodType } from '../domain/order.ts';
 import { coerceError, DecreaseInDoubt, DecreaseNeedsPerson, WoodTypeStalled } from '../errors.ts';
+import { inDecreaseSpan } from '../telemetry/tracing.ts';
 import type { StockContext } from './context.ts';
 import type { Recorded } from './ledger.ts';
 import type { LockHold } from './lock.ts';
@@ -30,17 +32,20 @@ export async function fromRecord(ctx: StockContext, recorded: Recorded): Promise
 }
 
 /**
- * One holding of a wood type's lock: resolve the decrease in doubt, if any; read the level, if not
- * known; then decrease for the batch in one request.
+ * Sends one request for `orders` (those without a record yet) and settles it, going round until each
+ * order has an outcome in `results`: resolving a doubt of the wood type first, reading its level if
+ * unknown, sending again what the level showed was not taken. Returns the orders a batch could not
+ * all get (400 Insufficient stock for more than one order): nothing was taken for them.
  */
-export async function decreaseUnderLock(
+async function decreaseOnce(
   ctx: StockContext,
   hold: LockHold,
   woodType: WoodType,
-  batch: readonly Order[],
-): Promise<Results> {
-  const results: Results = new Map();
-  let open = [...batch];
+  orders: readonly Order[],
+  results: Results,
+  traces: ReadonlyMap<number, Context>,
+): Promise<Order[]> {
+  let open = [...orders];
   for (let round = 0; open.length > 0; round++) {
     if (round >= MAX_ROUNDS) {
       for (const order of open) {
@@ -49,15 +54,14 @@ export async function decreaseUnderLock(
           new DecreaseInDoubt(`order ${order.id}: not decided within one holding of the stock lock`),
         );
       }
-      break;
+      return [];
     }
     // Measured before the entry is written: a request that has not left by then is never sent.
     const deadline = performance.now() + ctx.requestTimeoutMs;
     const begun = await ctx.ledger.begin(hold, woodType, open, newEntry(ctx));
     if (begun.kind === 'lost') throw lostLock(woodType);
     if (begun.kind === 'level') {
-      if (!(await ctx.lock?.extend(hold))) throw lostLock(woodType);
-      await ctx.ledger.setLevel(hold, woodType, await ctx.stockApi.level(woodType));
+      await readLevel(ctx, hold, woodType);
       continue;
     }
     if (begun.kind === 'resolve') {
@@ -75,18 +79,63 @@ export async function decreaseUnderLock(
       continue;
     }
     for (const recorded of begun.recorded) results.set(recorded.orderId, await fromRecord(ctx, recorded));
-    if (begun.kind === 'none') break;
+    if (begun.kind === 'none') return [];
     const { entry } = begun;
     const sent = open.filter((order) => entry.orders.includes(order.id));
     open = [];
-    const answer = await sendEntry(ctx, entry, deadline);
-    const outcome = answer.kind === 'uncertain' ? undefined : outcomeOf(answer);
-    if (outcome !== undefined) for (const order of sent) results.set(order.id, outcome);
-    else if (answer.kind === 'uncertain') {
+    const answer = await inDecreaseSpan(
+      {
+        woodType,
+        orders: sent.map((order) => order.id),
+        quantity: entry.quantity,
+        entry: entry.id,
+        orderTraces: sent.map((order) => traces.get(order.id)).filter((trace) => trace !== undefined),
+      },
+      () => sendEntry(ctx, entry, deadline),
+    );
+    if (answer.kind === 'uncertain') {
       // Resolved while the lock is still held; the next round reads what it decided (or sends again).
       await resolveInDoubt(ctx, hold, answer.entry, answer.now);
       open = sent;
+    } else if (answer.kind === 'refused' && answer.outcome === 'blocked' && sent.length > 1) {
+      return sent;
+    } else {
+      const outcome = outcomeOf(answer) as Outcome;
+      for (const order of sent) results.set(order.id, outcome);
     }
   }
+  return [];
+}
+
+async function readLevel(ctx: StockContext, hold: LockHold, woodType: WoodType): Promise<Level> {
+  if (!(await ctx.lock?.extend(hold))) throw lostLock(woodType);
+  const level = await ctx.stockApi.level(woodType);
+  await ctx.ledger.setLevel(hold, woodType, level);
+  return level;
+}
+
+/**
+ * One holding of a wood type's lock: every order waiting for it is decreased in one request (the
+ * sum of their quantities). When that is more than the stock, the outcomes are what taking them one
+ * by one in ascending id order would have given: the level is read, the orders that fit what is left
+ * are decreased together and the others blocked; should the level have moved meanwhile (a second
+ * 400), the ones that fitted go one by one.
+ */
+export async function decreaseUnderLock(
+  ctx: StockContext,
+  hold: LockHold,
+  woodType: WoodType,
+  batch: readonly Order[],
+  /** Each order's trace context, for the request's span to link to. */
+  traces: ReadonlyMap<number, Context> = new Map(),
+): Promise<Results> {
+  const results: Results = new Map();
+  const short = await decreaseOnce(ctx, hold, woodType, batch, results, traces);
+  if (short.length === 0) return results;
+  const level = await readLevel(ctx, hold, woodType);
+  const { fit, blocked } = fitInOrder(short, level === 'none' ? 0 : level);
+  for (const order of blocked) results.set(order.id, 'blocked');
+  const moved = fit.length > 0 ? await decreaseOnce(ctx, hold, woodType, fit, results, traces) : [];
+  for (const order of moved) await decreaseOnce(ctx, hold, woodType, [order], results, traces);
   return results;
 }

@@ -2,6 +2,7 @@ import type { DecreaseAnswer, DecreaseEntry } from '../domain/decrease.ts';
 import { UpstreamError } from '../errors.ts';
 import { orderAnomalies, stockDrift } from '../telemetry/metrics.ts';
 import { SETTLE_MARGIN_MS, type StockContext } from './context.ts';
+import type { Settlement } from './ledger.ts';
 
 /** An answer in doubt, with its entry as marked and Redis' clock when it was. */
 export interface InDoubt {
@@ -53,18 +54,19 @@ async function record(
   answer: Exclude<DecreaseAnswer, { kind: 'uncertain' }>,
   resent: boolean,
 ): Promise<void> {
-  const settled =
+  // Not enough stock for a batch says nothing of each order: none was taken, the holder plans again.
+  const partly = answer.kind === 'refused' && answer.outcome === 'blocked' && entry.orders.length > 1;
+  const settlement: Settlement =
     answer.kind === 'taken'
-      ? await ctx.ledger.settle(
-          entry,
-          { result: 'taken', level: answer.level },
-          resent ? { stat: 'resentWithKey' } : {},
-        )
-      : await ctx.ledger.settle(entry, {
-          result: 'refused',
-          outcome: answer.outcome,
-          level: answer.outcome === 'closed' ? 'none' : 'keep',
-        });
+      ? { result: 'taken', level: answer.level }
+      : partly
+        ? { result: 'not-taken', level: 'keep' }
+        : { result: 'refused', outcome: answer.outcome, level: answer.outcome === 'closed' ? 'none' : 'keep' };
+  const settled = await ctx.ledger.settle(
+    entry,
+    settlement,
+    resent && answer.kind === 'taken' ? { stat: 'resentWithKey' } : {},
+  );
   if (answer.kind === 'taken' && settled === 'gone') {
     // Judged not taken by another holder, and sent again meanwhile: this stock was taken twice.
     orderAnomalies.add(1, { kind: 'decrease-landed-after-settled' });

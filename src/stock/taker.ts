@@ -76,13 +76,10 @@ export function createStockTaker(options: StockTakerOptions): StockTaker {
         if (hold === undefined) continue;
         const batch = waiters.splice(0, options.maxBatch).sort((a, b) => a.order.id - b.order.id);
         try {
+          const traces = new Map(batch.map((waiter) => [waiter.order.id, waiter.context]));
+          const orders = batch.map((waiter) => waiter.order);
           const results = await context.with((batch[0] as Waiter).context, () =>
-            decreaseUnderLock(
-              ctx,
-              hold,
-              woodType,
-              batch.map((waiter) => waiter.order),
-            ),
+            decreaseUnderLock(ctx, hold, woodType, orders, traces),
           );
           for (const waiter of batch) {
             const result = results.get(waiter.order.id) ?? new DecreaseInDoubt(`order ${waiter.order.id}: no outcome`);

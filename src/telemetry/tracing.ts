@@ -1,4 +1,5 @@
 import {
+  type Context,
   context,
   isSpanContextValid,
   type Link,
@@ -82,4 +83,47 @@ export function recordFailure(span: Span, error: unknown): void {
   const err = error instanceof Error ? error : new Error(String(error));
   span.recordException(err);
   span.setStatus({ code: SpanStatusCode.ERROR, message: err.message });
+}
+
+export interface DecreaseSpan {
+  readonly woodType: string;
+  readonly orders: readonly number[];
+  readonly quantity: number;
+  /** The ledger entry, which is also the request's Idempotency-Key. */
+  readonly entry: string;
+  /** The trace context of each order the request serves. */
+  readonly orderTraces: readonly Context[];
+}
+
+/**
+ * One stock decrease request serving several orders, as one CLIENT span (its HTTP span is its
+ * child). It links to every order's span, and every order's span links back to it: each order's
+ * trace leads to the request that took its stock.
+ */
+export function inDecreaseSpan<T>(spec: DecreaseSpan, fn: () => Promise<T>): Promise<T> {
+  const orders = spec.orderTraces.map((order) => trace.getSpan(order)).filter((span) => span !== undefined);
+  return tracer.startActiveSpan(
+    `decrease ${spec.woodType}`,
+    {
+      kind: SpanKind.CLIENT,
+      links: orders.map((span) => ({ context: span.spanContext() })).filter((link) => isSpanContextValid(link.context)),
+      attributes: {
+        'ordermanagement.wood_type': spec.woodType,
+        'ordermanagement.decrease.entry': spec.entry,
+        'ordermanagement.decrease.quantity': spec.quantity,
+        'ordermanagement.decrease.orders': spec.orders.length,
+      },
+    },
+    async (span) => {
+      for (const order of orders) order.addLink({ context: span.spanContext() });
+      try {
+        return await fn();
+      } catch (error) {
+        recordFailure(span, error);
+        throw error;
+      } finally {
+        span.end();
+      }
+    },
+  );
 }

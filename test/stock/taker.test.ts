@@ -13,6 +13,7 @@ import { createStockLock, type StockLock } from '../../src/stock/lock.ts';
 import { createStockTaker, type StockTaker } from '../../src/stock/taker.ts';
 import { createUpstream } from '../../src/upstream.ts';
 import { cleanupAfterEach } from '../helpers/cleanup.ts';
+import { startGate } from '../helpers/gate.ts';
 import { capturingLogger } from '../helpers/logs.ts';
 import { type SimHarness, startSim, testConfig } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -423,5 +424,115 @@ describe('the stock taker, against what an adversary tried', () => {
       ['warn', 50],
       ['error', -7],
     ]);
+  });
+});
+
+/** What taking `orders` one by one in ascending id order would give, against `stock`. */
+function oneByOne(orders: readonly Order[], stock: ReadonlyMap<string, number>): Map<number, string> {
+  const left = new Map(stock);
+  const outcomes = new Map<number, string>();
+  for (const o of [...orders].sort((a, b) => a.id - b.id)) {
+    const level = left.get(o.woodType);
+    if (level === undefined) outcomes.set(o.id, 'closed');
+    else if (o.quantity <= level) {
+      outcomes.set(o.id, 'shipped');
+      left.set(o.woodType, level - o.quantity);
+    } else outcomes.set(o.id, 'blocked');
+  }
+  return outcomes;
+}
+
+describe('the stock taker, coalescing the orders that wait for one wood type', () => {
+  it('takes all that wait in one request, with the outcomes one-by-one in id order would give', async () => {
+    // oak has plenty, pine too little for all, elm no stock row at all.
+    const s = await setup({ errorRate: 0, nonAtomic: true, latencyMs: 20 }, { stock: { oak: 1000, pine: 20 } });
+    const taker = s.replica({ maxBatch: 100 });
+    const before = new Map(s.h.store.stock);
+    const types: readonly WoodType[] = ['oak', 'pine', 'elm'];
+    const orders = Array.from({ length: 30 }, (_, i) => order(types[i % 3] as WoodType, 1 + ((i * 7) % 9)));
+    // The first order of each wood type is sent alone (its lock was free); the rest wait, then go together.
+    const outcomes = await Promise.all(orders.map((o) => taker.take(o)));
+    const firstOfEach = orders.filter((o, i) => orders.findIndex((other) => other.woodType === o.woodType) === i);
+    const expected = oneByOne(firstOfEach, before);
+    const afterFirst = new Map(before);
+    for (const o of firstOfEach)
+      if (expected.get(o.id) === 'shipped') afterFirst.set(o.woodType, (afterFirst.get(o.woodType) ?? 0) - o.quantity);
+    for (const [id, outcome] of oneByOne(
+      orders.filter((o) => !firstOfEach.includes(o)),
+      afterFirst,
+    ))
+      expected.set(id, outcome);
+    expect(new Map(orders.map((o, i) => [o.id, outcomes[i]]))).toEqual(expected);
+    // A handful of requests, not thirty: oak 2, elm 2, pine 2 and its retake after the 400.
+    expect(s.h.store.decreaseLog.length).toBeLessThanOrEqual(4);
+    const shipped = (type: string) =>
+      orders.filter((o, i) => o.woodType === type && outcomes[i] === 'shipped').reduce((sum, o) => sum + o.quantity, 0);
+    expect(s.h.store.stock.get('oak')).toBe(1000 - shipped('oak'));
+    expect(s.h.store.stock.get('pine')).toBe(20 - shipped('pine'));
+    // No order blocked while its quantity still fitted: what is left is less than every blocked pine order.
+    const blockedPine = orders.filter((o, i) => o.woodType === 'pine' && outcomes[i] === 'blocked');
+    expect(blockedPine.length).toBeGreaterThan(0);
+    expect(blockedPine.every((o) => o.quantity > (s.h.store.stock.get('pine') ?? 0))).toBe(true);
+  });
+
+  it('goes one by one when the level moved between the 400 and the retake', async () => {
+    const h = await startSim(
+      { orders: 0, stock: { pine: 30 } },
+      { errorRate: 0, nonAtomic: true, honourIdempotencyKey: false },
+    );
+    cleanup(() => h.sim.close());
+    let reads = 0;
+    // Someone takes 8 pine right after the level is read for the retake.
+    const stocks = await startGate(h.sim.stockUrl, {
+      intercept: async ({ method, url }, forward) => {
+        if (method !== 'GET' || url.pathname !== '/stocks/pine') return undefined;
+        const answer = await forward();
+        if (++reads === 2) h.store.stock.set('pine', (h.store.stock.get('pine') ?? 0) - 8);
+        return answer;
+      },
+    });
+    cleanup(() => stocks.close());
+    const upstream = createUpstream(testConfig(h.sim, { API_URL_STOCKS: stocks.url }));
+    cleanup(() => upstream.close());
+    const prefix = `{taker-${randomUUID().slice(0, 8)}}`;
+    const taker = createStockTaker({
+      stockApi: upstream.stockApi,
+      ledger: createLedger(redis, { queuePrefix: prefix, ledgerKeepSeconds: 3600 }),
+      lock: createStockLock(redis, { prefix, leaseMs: 3000 }),
+      waitMs: 10_000,
+      requestTimeoutMs: 2000,
+      keysHonoured: false,
+      maxBatch: 100,
+      name: 'test',
+      random: createRandom(1),
+      logger,
+    });
+    cleanup(() => taker.close());
+    // Quantities 4, 5, … 9: 39 in all against 30. At the retake the level reads 30, then is 22.
+    const orders = [4, 5, 6, 7, 8, 9].map((quantity) => order('pine', quantity));
+    const outcomes = await Promise.all(orders.map((o) => taker.take(o)));
+    const left = h.store.stock.get('pine') ?? 0;
+    const shipped = orders.filter((_, i) => outcomes[i] === 'shipped').reduce((sum, o) => sum + o.quantity, 0);
+    expect(30 - 8 - left).toBe(shipped);
+    const blocked = orders.filter((_, i) => outcomes[i] === 'blocked');
+    expect(blocked.every((o) => o.quantity > left)).toBe(true);
+    expect(reads).toBeGreaterThanOrEqual(2);
+    // One by one after the second 400: more requests than the two a batch needs.
+    expect(h.store.decreaseLog.length).toBeGreaterThan(2);
+  });
+
+  it('resolves a batch in doubt as one, by the level', async () => {
+    const s = await setup({ errorRate: 0, nonAtomic: true, latencyMs: 20 });
+    const taker = s.replica({ maxBatch: 100 });
+    expect(await taker.take(order('maple', 1))).toBe('shipped');
+    s.h.options.decreaseFailAfterCommitRate = 1;
+    const orders = Array.from({ length: 12 }, (_, i) => order('maple', 1 + (i % 4)));
+    const outcomes = await Promise.all(orders.map((o) => taker.take(o)));
+    expect(outcomes.every((outcome) => outcome === 'shipped')).toBe(true);
+    const total = orders.reduce((sum, o) => sum + o.quantity, 0);
+    expect(s.h.store.stock.get('maple')).toBe(1000 - 1 - total);
+    const stats = await s.ledger.stats();
+    expect(stats.resolvedTaken).toBeLessThanOrEqual(2);
+    expect(stats.toPerson).toBe(0);
   });
 });

@@ -14,6 +14,12 @@ export const stockSettings = {
     default: 'ignored',
     env: 'STOCK_IDEMPOTENCY_KEYS',
   },
+  stockBatchMax: {
+    doc: 'With SERIALIZE_STOCK_DECREASES, the most orders of one wood type whose stock is taken in one request (their sum), all that wait when its lock is granted; 1 sends one request per order.',
+    format: 'positive-int',
+    default: 100,
+    env: 'STOCK_BATCH_MAX',
+  },
   stockLockWaitMs: {
     doc: 'How long a decrease waits for its wood type lock before the attempt fails and is retried.',
     format: 'positive-int',
