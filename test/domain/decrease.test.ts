@@ -3,6 +3,7 @@ import {
   classifyDecreaseAnswer,
   type DecreaseEntry,
   describeDoubt,
+  fitInOrder,
   outcomeOf,
   parseLevel,
   resolveByLevel,
@@ -110,5 +111,19 @@ describe('describeDoubt', () => {
     expect(text).toContain('for order 4,');
     expect(text).toContain('(its worker stopped before the answer): no oak level was known before it.');
     expect(text).not.toContain('every order');
+  });
+});
+
+describe('fitInOrder', () => {
+  const o = (id: number, quantity: number) => ({ id, quantity });
+  it('takes the orders in ascending id order while they fit, and blocks the others without using the level', () => {
+    expect(fitInOrder([o(3, 4), o(1, 5), o(2, 9), o(4, 1)], 10)).toEqual({
+      fit: [o(1, 5), o(3, 4), o(4, 1)],
+      blocked: [o(2, 9)],
+    });
+  });
+  it('blocks everything at level 0 and fits everything when there is enough', () => {
+    expect(fitInOrder([o(1, 1)], 0)).toEqual({ fit: [], blocked: [o(1, 1)] });
+    expect(fitInOrder([o(2, 2), o(1, 1)], 3)).toEqual({ fit: [o(1, 1), o(2, 2)], blocked: [] });
   });
 });
