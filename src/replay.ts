@@ -29,11 +29,12 @@ export type ReplayReport =
 /** A person's answer for a decrease in doubt, after checking the stock. */
 export type Assumption = 'decreased' | 'not-decreased';
 
-/** What a person's answer settled: the decrease, and every order it covered. */
+/** What a person's answer settled: the decrease, every order it covered, and which of their failed jobs went again. */
 export interface Settled {
   readonly assume: Assumption;
   readonly decrease: string;
   readonly orders: readonly number[];
+  readonly retried: readonly number[];
 }
 
 export interface ReplayDeps {
@@ -105,7 +106,12 @@ export async function replayOrder(deps: ReplayDeps, input: string, assume?: Assu
         orderId,
         error: `order ${orderId}: its decrease was settled meanwhile (${answered}); nothing changed`,
       };
-    settled = { assume, decrease: doubt.id, orders: doubt.orders };
+    settled = {
+      assume,
+      decrease: doubt.id,
+      orders: doubt.orders,
+      retried: await retryOthers(deps, doubt.orders, orderId),
+    };
   }
   if (order.status !== 'registered') return { result: 'not-registered', orderId, status: order.status };
 
@@ -128,6 +134,18 @@ export async function replayOrder(deps: ReplayDeps, input: string, assume?: Assu
       return { result: 'enqueued', orderId, jobId, ...extra };
     },
   );
+}
+
+/** The answer settles every order of the decrease: the failed jobs of the others are retried with it. */
+async function retryOthers(deps: ReplayDeps, orders: readonly number[], orderId: number): Promise<number[]> {
+  const retried: number[] = [];
+  for (const other of orders.filter((id) => id !== orderId)) {
+    const job = await deps.queues.orders.getJob(orderJobId(other));
+    if (job === undefined || (await job.getState()) !== 'failed') continue;
+    await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+    retried.push(other);
+  }
+  return retried;
 }
 
 /** One line per report, for people. */
@@ -155,5 +173,9 @@ function describeSettled(orderId: number, settled: Settled | undefined): string 
   if (settled === undefined) return '';
   const how = settled.assume === 'decreased' ? 'taken: only the status is set' : 'not taken: it is sent again';
   const others = settled.orders.filter((id) => id !== orderId);
-  return ` (decrease ${settled.decrease} settled as ${how}${others.length > 0 ? `; it also covered orders ${others.join(', ')}: replay them too` : ''})`;
+  const covered =
+    others.length === 0
+      ? ''
+      : `; it also covered orders ${others.join(', ')}${settled.retried.length > 0 ? `, whose failed jobs were retried too (${settled.retried.join(', ')})` : ''}`;
+  return ` (decrease ${settled.decrease} settled as ${how}${covered})`;
 }

@@ -165,7 +165,9 @@ async function settleAndCheck(
 ) {
   const failed = await settle(run);
   const person = failed.filter((job) => job.failedReason.includes(PERSON));
-  expect(failed.map((job) => job.failedReason).filter((reason) => !reason.includes(PERSON))).toEqual([]);
+  expect(
+    failed.map((job) => `order ${job.data.orderId}: ${job.failedReason}`).filter((reason) => !reason.includes(PERSON)),
+  ).toEqual([]);
   const waiting = await run.ledger.waitingForPerson();
   const stats = await run.ledger.stats();
 
@@ -241,7 +243,8 @@ describe('fault matrix', () => {
     const run = await start({ workers: 2, sim: { decreaseFailAfterCommitRate: 0.3 } });
     const row = await settleAndCheck('500 after the decrease took effect', run);
     expect(row.waitingForPerson).toBe(0);
-    expect(row.selfResolved).toBeGreaterThan(20);
+    // Decreases go in batches, each in doubt as one.
+    expect(row.selfResolved).toBeGreaterThan(5);
   });
 
   it('stock lock keys broken under their holders (release and fencing fail with WRONGTYPE)', async () => {

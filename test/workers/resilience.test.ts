@@ -16,7 +16,8 @@ describe('resilience', () => {
     const h = await startSim({ orders: 8, stock: { oak: 100, pine: 100 } });
     cleanup(() => h.sim.close());
     for (const order of h.store.orders.values()) order.wood_type = order.id <= 4 ? 'oak' : 'pine';
-    const config = testConfig(h.sim, { WORKER_CONCURRENCY: '8' });
+    // One request per order: with requests coalesced, every order waiting when the lock is granted goes along.
+    const config = testConfig(h.sim, { WORKER_CONCURRENCY: '8', STOCK_BATCH_MAX: '1' });
     const queues = createQueues(config, 'blocking', createLogger('error'));
     cleanup(async () => {
       await queues.orders.obliterate({ force: true });
