@@ -12,8 +12,8 @@ export const SHIPPED_CONCURRENCY = loadConfig({}).concurrency;
 /**
  * The configuration of one measured run: the bench's Redis and simulator, a queue prefix no other
  * run shares, no simulated failures, a cycle every second so orders skipped by paging are taken soon.
- * The simulator decreases stock atomically, which is the case the setting's own documentation says
- * to run without the per-wood-type lock; the lock's cost is measured on its own (scenarios/stock-lock.ts).
+ * Everything else is as shipped: decreases serialized and coalesced per wood type, against a simulator
+ * that loses concurrent updates like the reference Stock API (bench/sim.ts).
  */
 export function benchConfig(ctx: BenchContext, sim: Simulator, env: Record<string, string> = {}): Config {
   runCounter += 1;
@@ -27,7 +27,6 @@ export function benchConfig(ctx: BenchContext, sim: Simulator, env: Record<strin
     INTERVAL_SECONDS: '1',
     RANDOM_SEED: '7',
     LOG_LEVEL: ctx.settings.logLevel,
-    SERIALIZE_STOCK_DECREASES: 'false',
     // BENCH_WORKER_ENV may change any default, but not what a scenario sets on purpose.
     ...ctx.settings.workerEnv,
     ...env,

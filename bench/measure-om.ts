@@ -8,7 +8,7 @@ import { waitDrained } from './drain.ts';
 import { traceMajorGcs } from './gc-trace.ts';
 import { assertAllAlive, startOmWorkers } from './om-workers.ts';
 import { flushRedis, resetCommandStats } from './redis-admin.ts';
-import { startBenchSim } from './sim.ts';
+import { startBenchSim, stockExact } from './sim.ts';
 import { type ThroughputRun, workerRunFigures } from './throughput-run.ts';
 import { workerProcessOptions } from './worker-process.ts';
 
@@ -52,6 +52,6 @@ export function measureOm(ctx: BenchContext, setup: OmSetup): Promise<Throughput
     await waitDrained(store, setup.orders, ctx.progress, () => assertAllAlive(workers));
     const figures = await workerRunFigures(ctx.admin, setup.orders, started, workers, gcTraces);
     const cycles = (await cycleFanOuts(queues, startedEpochMs)).filter((c) => c.enqueued > 0);
-    return { ...figures, cycles };
+    return { ...figures, cycles, stockExact: stockExact(store) };
   });
 }

@@ -89,7 +89,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): BenchSetting
     serialOrders: (latencyMs) => Math.min(orders, latencyMs === 0 ? serialFast : serialSlow),
     fanOut: int(env, 'BENCH_FANOUT', quick ? 10_000 : 100_000),
     fanOutDrain: env.BENCH_FANOUT_DRAIN !== '0',
-    lockOrders: Math.min(orders, int(env, 'BENCH_LOCK_ORDERS', quick ? 1000 : 3000)),
+    lockOrders: Math.min(orders, int(env, 'BENCH_LOCK_ORDERS', orders)),
     latencyRate: int(env, 'BENCH_LATENCY_RATE', 50),
     latencySeconds: int(env, 'BENCH_LATENCY_SECONDS', quick ? 5 : 20),
     seed: int(env, 'BENCH_SEED', 42, 0),

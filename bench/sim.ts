@@ -13,8 +13,22 @@ export interface BenchSim<S extends SimStore> {
 }
 
 /**
+ * Whether the stock fell by exactly the shipped quantities, wood type by wood type: without the lock
+ * the non-atomic simulator loses updates, so only the shipped configuration keeps it.
+ */
+export function stockExact(store: SimStore): boolean {
+  const shipped = new Map<string, number>();
+  for (const order of store.orders.values()) {
+    if (order.order_status === 'shipped')
+      shipped.set(order.wood_type, (shipped.get(order.wood_type) ?? 0) + order.quantity);
+  }
+  return WOOD_TYPES.every((type) => PLENTY - (store.stock.get(type) ?? PLENTY) === (shipped.get(type) ?? 0));
+}
+
+/**
  * The project's simulator in this process, on free loopback ports, seeded with `orders` registered
- * orders; no simulated failures, `latencyMs` added to every answer. Closed by `cleanup`.
+ * orders; no simulated failures, `latencyMs` added to every answer, decreases not atomic (read, then
+ * write back), as the reference Stock API: what the shipped configuration is for. Closed by `cleanup`.
  */
 export async function startBenchSim<S extends SimStore = SimStore>(
   cleanup: Cleanup,
@@ -27,7 +41,7 @@ export async function startBenchSim<S extends SimStore = SimStore>(
     stock: Object.fromEntries(WOOD_TYPES.map((type) => [type, PLENTY])),
     random,
   });
-  const sim = await startSimulator({ store, random, errorRate: 0, latencyMs: options.latencyMs });
+  const sim = await startSimulator({ store, random, errorRate: 0, latencyMs: options.latencyMs, nonAtomic: true });
   cleanup.add('simulator', () => sim.close());
   return { store, sim };
 }

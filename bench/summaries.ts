@@ -44,6 +44,9 @@ export interface Summaries {
     on?: Summary;
     off?: Summary;
     onOverOff?: Summary;
+    /** Runs whose stock fell by exactly the shipped quantities, of those measured. */
+    onExact: { exact: number; of: number };
+    offExact: { exact: number; of: number };
   }[];
   readonly fanOut?: {
     orders: number;
@@ -118,6 +121,11 @@ const peakRss = (runs: readonly Outcome<ThroughputRun>[]) =>
 const calls = (runs: readonly Outcome<ThroughputRun>[]) =>
   summarize(values(runs).map((r) => r.redisCallsPerOrder?.total ?? Number.NaN));
 
+const exactRuns = (runs: readonly Outcome<ThroughputRun>[]) => {
+  const measured = values(runs);
+  return { exact: measured.filter((r) => r.stockExact).length, of: measured.length };
+};
+
 export function summarizeResults(results: Results): Summaries {
   const t = results.throughput;
   const serialBy = new Map((t?.serial ?? []).map((s) => [s.latencyMs, s]));
@@ -187,6 +195,8 @@ export function summarizeResults(results: Results): Summaries {
       on: rate(p.lockOn),
       off: rate(p.lockOff),
       onOverOff: ratios(p.lockOn, p.lockOff, (on, off) => on.ordersPerSecond / off.ordersPerSecond),
+      onExact: exactRuns(p.lockOn),
+      offExact: exactRuns(p.lockOff),
     })),
     ...(f
       ? {

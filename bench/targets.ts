@@ -28,6 +28,18 @@ export function checkTargets(s: Summaries): TargetCheck[] {
       pass: ratio === undefined ? undefined : ratio >= 0.7,
     });
   }
+  for (const lock of s.stockLock) {
+    const ratio = lock.onOverOff?.median;
+    const exact = lock.onExact.of > 0 && lock.onExact.exact === lock.onExact.of;
+    checks.push({
+      target: `lock on ≥ 0.7 × lock off at ${lock.latencyMs} ms, stock exact`,
+      measured:
+        ratio === undefined
+          ? 'not measured'
+          : `${fixed(ratio, 2)}×, stock exact in ${lock.onExact.exact} of ${lock.onExact.of} runs`,
+      pass: ratio === undefined ? undefined : ratio >= 0.7 && exact,
+    });
+  }
   const best20 = s.best.find((b) => b.latencyMs === 20);
   const serialRatio = best20?.omOverSerial?.median;
   checks.push({

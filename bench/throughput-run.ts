@@ -18,6 +18,8 @@ export interface ThroughputRun {
   readonly redisCallsPerOrder?: Record<string, number>;
   /** ordermanagement only: the cycles that enqueued something, in order. */
   readonly cycles?: CycleFanOut[];
+  /** Whether the stock fell by exactly the shipped quantities (see bench/sim.ts). */
+  readonly stockExact?: boolean;
 }
 
 /** The commands that weigh most, per order: where Redis's share of the time goes. */
