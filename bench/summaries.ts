@@ -76,11 +76,12 @@ export interface Summaries {
     concurrency: number;
     processes: number;
     off?: Summary;
-    on?: Summary;
+    full?: Summary;
+    ratio?: Summary;
     unsampled?: Summary;
-    /** 1 − on/off per run. */
-    cost?: Summary;
-    /** 1 − unsampled/off per run: instrumenting alone. */
+    /** 1 − variant/off per run: every trace sampled, one cycle in ten, none. */
+    fullCost?: Summary;
+    ratioCost?: Summary;
     unsampledCost?: Summary;
     spansPerOrder?: Summary;
   }[];
@@ -234,11 +235,13 @@ export function summarizeResults(results: Results): Summaries {
         concurrency: p.concurrency,
         processes: p.processes,
         off: summarize(runs.map((r) => r.off.ordersPerSecond)),
-        on: summarize(runs.map((r) => r.on.ordersPerSecond)),
+        full: summarize(runs.map((r) => r.full.ordersPerSecond)),
+        ratio: summarize(runs.map((r) => r.ratio.ordersPerSecond)),
         unsampled: summarize(runs.map((r) => r.unsampled.ordersPerSecond)),
-        cost: summarize(runs.map((r) => 1 - r.on.ordersPerSecond / r.off.ordersPerSecond)),
+        fullCost: summarize(runs.map((r) => 1 - r.full.ordersPerSecond / r.off.ordersPerSecond)),
+        ratioCost: summarize(runs.map((r) => 1 - r.ratio.ordersPerSecond / r.off.ordersPerSecond)),
         unsampledCost: summarize(runs.map((r) => 1 - r.unsampled.ordersPerSecond / r.off.ordersPerSecond)),
-        spansPerOrder: summarize(runs.map((r) => r.received.spans / r.on.orders)),
+        spansPerOrder: summarize(runs.map((r) => r.received.spans / r.full.orders)),
       };
     }),
     workerRss,

@@ -1,4 +1,4 @@
-import { logs } from '@opentelemetry/api';
+import { logs, trace } from '@opentelemetry/api';
 import { type LoggerProvider as BridgedLoggerProvider, logs as bridgedLogs } from '@opentelemetry/api-logs';
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
@@ -29,6 +29,8 @@ function positiveNumber(text: string | undefined): number | undefined {
   const n = Number(text);
   return text !== undefined && Number.isFinite(n) && n > 0 ? n : undefined;
 }
+
+const recording = (): boolean => trace.getActiveSpan()?.isRecording() === true;
 
 const env = (name: string): string | undefined => process.env[name]?.trim() || undefined;
 
@@ -67,8 +69,14 @@ export function startTelemetry(options: TelemetryOptions = {}): void {
     metricReaders,
     logRecordProcessors: exportLogs ? [new BatchLogRecordProcessor({ exporter: new OTLPLogExporter() })] : [],
     instrumentations: [
-      new UndiciInstrumentation(),
-      new IORedisInstrumentation({ dbStatementSerializer: redisStatement }),
+      // Production samples, so most requests belong to traces that record nothing: an HTTP request
+      // outside a recording span is left alone (no span, no traceparent header, no duration histogram),
+      // and a Redis command's statement is only composed for a span that keeps it.
+      new UndiciInstrumentation({ ignoreRequestHook: () => !recording() }),
+      new IORedisInstrumentation({
+        dbStatementSerializer: (command, args) => (recording() ? redisStatement(command, args) : ''),
+        requireParentSpan: true,
+      }),
     ],
   });
   sdk.start();

@@ -24,6 +24,7 @@ const { createUpstream } = await import('../../src/upstream.ts');
 const { createLogger } = await import('../../src/logger.ts');
 const { startPipeline, startSim, testConfig } = await import('../helpers/pipeline.ts');
 const { waitFor } = await import('../helpers/wait.ts');
+const { recordSentRequests } = await import('../helpers/sent-headers.ts');
 
 const cleanup = cleanupAfterEach();
 afterEach(() => exporter.reset());
@@ -65,6 +66,7 @@ async function counter(name: string): Promise<Record<string, number>> {
 describe('one trace per cycle', () => {
   it('holds the cycle, the order list GET, each order with its decrease and status calls, and Redis calls', async () => {
     const lines: string[] = [];
+    const sent = recordSentRequests();
     const { spans } = await runCycles(1, 3, {}, lines);
     const cycleSpans = spans.filter((s) => s.name === 'process cycles');
     expect(cycleSpans.length).toBeGreaterThanOrEqual(1);
@@ -107,7 +109,11 @@ describe('one trace per cycle', () => {
       expect(decrease?.attributes).toMatchObject({ 'ordermanagement.wood_type': order.attributes['order.wood_type'] });
       const posts = spans.filter((s) => parentId(s) === decrease?.spanContext().spanId && s.name === 'POST');
       expect(posts.map((s) => s.attributes['url.path'])).toEqual(['/stocks/decrease']);
-      expect(calls.filter((s) => s.name === 'PUT')).toHaveLength(1);
+      const puts = calls.filter((s) => s.name === 'PUT');
+      expect(puts).toHaveLength(1);
+      // The Order API is told the trace: the request carries its own span as the parent, sampled.
+      const put = sent.find((r) => r.method === 'PUT' && r.path === puts[0]?.attributes['url.path']);
+      expect(put?.headers.get('traceparent')).toBe(`00-${traceId}-${puts[0]?.spanContext().spanId}-01`);
       expect(calls.some((s) => scope(s) === '@opentelemetry/instrumentation-ioredis')).toBe(true);
     }
 
