@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
+import type { RedisServer } from '../cli/redis-server.ts';
 import type { Logger } from '../src/logger.ts';
-import type { RedisServer } from '../src/redis-server.ts';
 import type { NeighbourWatch } from './neighbours.ts';
 import type { Progress } from './progress.ts';
 import type { BenchSettings } from './settings.ts';

@@ -1,4 +1,4 @@
-import type { Queues } from '../src/queues.ts';
+import type { Queues } from '../src/queue/queues.ts';
 import { waitUntil } from './wait.ts';
 
 export interface CycleFanOut {

@@ -9,7 +9,7 @@ export interface Environment {
   readonly node: string;
   readonly redis: string;
   readonly commit: string;
-  /** Uncommitted changes under src/ or workers/: the figures are for the working tree, not the commit. */
+  /** Uncommitted changes under src/, workers/ or cli/: the figures are for the working tree, not the commit. */
   readonly uncommitted: string[];
 }
 
@@ -31,7 +31,7 @@ export async function describeEnvironment(admin: Redis): Promise<Environment> {
     node: process.version,
     redis: /^redis_version:(\S+)/m.exec(info)?.[1] ?? 'unknown',
     commit: git(['rev-parse', '--short', 'HEAD']) || 'unknown',
-    uncommitted: git(['status', '--porcelain', '--', 'src', 'workers'])
+    uncommitted: git(['status', '--porcelain', '--', 'src', 'workers', 'cli'])
       .split('\n')
       .filter((line) => line !== ''),
   };

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import type { WoodType } from '../src/domain/order.ts';
-import { defaultJobOptions } from '../src/queues.ts';
+import { defaultJobOptions } from '../src/queue/queues.ts';
 import { BARE_JOB, BARE_QUEUE, type BareJobData, GO_LINE, READY_LINE } from './bare-job.ts';
 import { spawnNode } from './child.ts';
 import { withCleanup } from './cleanup.ts';

@@ -1,5 +1,5 @@
-import { createQueues } from '../src/queues.ts';
-import { upsertCycleScheduler } from '../src/scheduler.ts';
+import { createQueues } from '../src/queue/queues.ts';
+import { upsertCycleScheduler } from '../src/queue/scheduler.ts';
 import { withCleanup } from './cleanup.ts';
 import { benchConfig } from './config.ts';
 import type { BenchContext } from './context.ts';

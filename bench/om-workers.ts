@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../src/config/schema.ts';
-import type { Queues } from '../src/queues.ts';
+import type { Queues } from '../src/queue/queues.ts';
 import type { BenchChild } from './child.ts';
 import { spawnNode } from './child.ts';
 import type { Cleanup } from './cleanup.ts';
@@ -8,7 +8,7 @@ import { workerEnv } from './config.ts';
 import { shippedNodeOptions } from './node-options.ts';
 import { waitUntil } from './wait.ts';
 
-const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
+const CLI = fileURLToPath(new URL('../cli/ordermanagement.ts', import.meta.url));
 
 export interface OmWorkerOptions {
   readonly count: number;

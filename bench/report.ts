@@ -20,11 +20,12 @@ export interface ReportInput {
 const shape = (r: { concurrency: number; processes: number }) => `c${r.concurrency} ×${r.processes}`;
 
 function header({ settings: st, environment: env, seconds }: ReportInput): string {
-  const tree = env.uncommitted.length > 0 ? ` + ${env.uncommitted.length} uncommitted change(s) in src/ workers/` : '';
+  const tree =
+    env.uncommitted.length > 0 ? ` + ${env.uncommitted.length} uncommitted change(s) in src/ workers/ cli/` : '';
   return [
     `ordermanagement bench · ${env.cores} cores (${env.cpu}), ${env.memoryGb} GB · Node ${env.node} · Redis ${env.redis} · commit ${env.commit}${tree}`,
     `${st.runs} run(s) per figure: median (min–max); ratios are taken within each run, then their median. Took ${sec(seconds / 60)} min.`,
-    `Workers are real processes (node ${shippedNodeOptions().join(' ')} src/cli.ts worker, the image's Node options; telemetry off ` +
+    `Workers are real processes (node ${shippedNodeOptions().join(' ')} cli/ordermanagement.ts worker, the image's Node options; telemetry off ` +
       `unless said), LOG_LEVEL=${st.logLevel}, ERROR_RATE=0, simulator errorRate 0, stock plentiful; otherwise as shipped: decreases ` +
       'serialized and coalesced per wood type, against a simulator that loses concurrent updates like the reference Stock API.',
   ].join('\n');

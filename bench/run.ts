@@ -7,8 +7,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import winston from 'winston';
+import { hasRedisServer, startRedisServer } from '../cli/redis-server.ts';
 import { createLogger } from '../src/logger.ts';
-import { hasRedisServer, startRedisServer } from '../src/redis-server.ts';
 import { renderChart } from './chart.ts';
 import { runPendingCleanups } from './cleanup.ts';
 import type { BenchContext } from './context.ts';

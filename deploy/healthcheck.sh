@@ -1,7 +1,7 @@
 #!/bin/bash
 # The image's HEALTHCHECK, for every role, without starting Node: bash sends one HTTP/1.0 GET over
 # its /dev/tcp to the endpoint of the role this container runs (workers' and the board's /readyz,
-# the simulator's /health) and passes on a 200. The role is the argument after dist/src/cli.js in the
+# the simulator's /health) and passes on a 200. The role is the argument after dist/cli/ordermanagement.js in the
 # app's command line, found in /proc whether node is PID 1 or runs under an init.
 set -u
 
@@ -10,7 +10,7 @@ for cmdline in /proc/1/cmdline /proc/[0-9]*/cmdline; do
   args=()
   while IFS= read -r -d '' arg; do args+=("$arg"); done <"$cmdline" 2>/dev/null
   for i in "${!args[@]}"; do
-    if [[ ${args[i]} == *dist/src/cli.js ]]; then
+    if [[ ${args[i]} == *dist/cli/ordermanagement.js ]]; then
       role=${args[i + 1]:-start}
       break 2
     fi

@@ -1,20 +1,90 @@
-import { errorText } from './domain/order.ts';
-
 /**
- * One taxonomy for everything that can go wrong talking to the Order and Stock APIs.
- * `kind` decides what the worker does; it is computed in one place, `classifyResponse`.
- * The Stock API's business answers (insufficient stock, no stock row) are outcomes, not failures:
- * see `classifyDecreaseAnswer`.
+ * Every error this project throws on purpose, in one place. Each has a fixed `code` to match on
+ * (never the message) and says whether another attempt of the job may help. How an upstream's
+ * answer or a network error becomes one of them is decided in `domain/failure.ts`.
  */
-export type FailureKind =
-  /** Worth another attempt: network, timeout, 408, 429, 5xx, simulated failures. */
-  | 'transient'
-  /** Retrying cannot help: other 4xx, a body that breaks the contract. */
-  | 'permanent'
-  /** The order itself does not exist (404 Order not found on GET or PUT /orders/<id>). */
-  | 'order-not-found';
+export const ErrorCode = {
+  /** Bad configuration: every bad variable named (exit 78). */
+  Config: 'CONFIG_INVALID',
+  /** A command line that cannot be run as typed (exit 64). */
+  Usage: 'USAGE',
+  /** Cannot start: Redis unreachable, a port in use (exit 1, one line naming the variable). */
+  Startup: 'STARTUP_FAILED',
+  /** Data that breaks its contract: an order, a list element, a job's data. */
+  InvalidPayload: 'INVALID_PAYLOAD',
+  /** A request body above the servers' limit (413). */
+  BodyTooLarge: 'BODY_TOO_LARGE',
+  /** The Order or Stock API failed in a way worth another attempt: network, timeout, 408, 429, 5xx. */
+  UpstreamTransient: 'UPSTREAM_TRANSIENT',
+  /** The Order or Stock API refused in a way another attempt cannot change: other 4xx, a broken body. */
+  UpstreamPermanent: 'UPSTREAM_PERMANENT',
+  /** 404 Order not found on GET or PUT /orders/<id>. */
+  OrderNotFound: 'ORDER_NOT_FOUND',
+  /** The ERROR_RATE failure, drawn before any I/O. */
+  SimulatedFailure: 'SIMULATED_FAILURE',
+  /** Waited STOCK_LOCK_WAIT_MS for a wood type's lock. */
+  StockLockTimeout: 'STOCK_LOCK_TIMEOUT',
+  /** The worker is shutting down before the decrease was sent. */
+  ShuttingDown: 'SHUTTING_DOWN',
+  /** The order's decrease is in doubt and not resolved yet. */
+  DecreaseInDoubt: 'DECREASE_IN_DOUBT',
+  /** The order waits behind another decrease of its wood type that could not be resolved yet. */
+  WoodTypeStalled: 'WOOD_TYPE_STALLED',
+  /** Whether the decrease happened cannot be told from the Stock API: a person must say. */
+  DecreaseNeedsPerson: 'DECREASE_NEEDS_PERSON',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-export class UpstreamError extends Error {
+export abstract class ProjectError extends Error {
+  abstract readonly code: ErrorCode;
+  /** Whether another attempt of the job may help. */
+  get retryable(): boolean {
+    return false;
+  }
+}
+
+export class ConfigError extends ProjectError {
+  override readonly name = 'ConfigError';
+  readonly code = ErrorCode.Config;
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.problems = problems;
+  }
+}
+
+/** The CLI prints it with the command's usage. */
+export class UsageError extends ProjectError {
+  override readonly name = 'UsageError';
+  readonly code = ErrorCode.Usage;
+}
+
+/** Stops a command before it does its work; the CLI prints the message without a stack. */
+export class StartupError extends ProjectError {
+  override readonly name = 'StartupError';
+  readonly code = ErrorCode.Startup;
+}
+
+export class InvalidPayloadError extends ProjectError {
+  override readonly name = 'InvalidPayloadError';
+  readonly code = ErrorCode.InvalidPayload;
+}
+
+export class BodyTooLarge extends ProjectError {
+  override readonly name = 'BodyTooLarge';
+  readonly code = ErrorCode.BodyTooLarge;
+}
+
+/** How an upstream failed; decides what the worker does (see `domain/failure.ts`). */
+export type FailureKind = 'transient' | 'permanent' | 'order-not-found';
+
+const UPSTREAM_CODES = {
+  transient: ErrorCode.UpstreamTransient,
+  permanent: ErrorCode.UpstreamPermanent,
+  'order-not-found': ErrorCode.OrderNotFound,
+} as const satisfies Record<FailureKind, ErrorCode>;
+
+export class UpstreamError extends ProjectError {
   override readonly name = 'UpstreamError';
   readonly kind: FailureKind;
   readonly statusCode: number | undefined;
@@ -37,136 +107,74 @@ export class UpstreamError extends Error {
     this.retryAfterMs = options.retryAfterMs;
   }
 
-  get retryable(): boolean {
+  get code(): ErrorCode {
+    return UPSTREAM_CODES[this.kind];
+  }
+
+  override get retryable(): boolean {
     return this.kind === 'transient';
   }
 }
 
 /** The ERROR_RATE failure: drawn before any I/O, so it never changes state and is always safe to retry. */
-export class SimulatedFailure extends Error {
+export class SimulatedFailure extends ProjectError {
   override readonly name = 'SimulatedFailure';
+  readonly code = ErrorCode.SimulatedFailure;
   constructor(what: string) {
     super(`Simulated external API or DB failure (${what})`);
   }
-}
 
-/** Which request answered, for classification: some statuses mean different things per endpoint. */
-export type Endpoint = 'order' | 'other';
-
-/**
- * Maps a non-2xx answer to a failure kind. Business answers are recognised only by status and the
- * contract's exact error text; anything else of that status is treated like any other 4xx.
- */
-export function classifyResponse(endpoint: Endpoint, statusCode: number, body: unknown): FailureKind {
-  if (endpoint === 'order' && statusCode === 404 && errorText(body) === 'Order not found') return 'order-not-found';
-  if (statusCode === 408 || statusCode === 429 || statusCode >= 500) return 'transient';
-  return 'permanent';
-}
-
-/** The connection was never made: the request cannot have reached the upstream. */
-const NOT_SENT_CODES = new Set([
-  'ECONNREFUSED',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EAI_AGAIN',
-  'ENOTFOUND',
-  'UND_ERR_CONNECT_TIMEOUT',
-]);
-
-/** The connection failed, was reset or timed out after the request may have been sent. */
-const MAYBE_SENT_CODES = new Set([
-  'ECONNRESET',
-  'EPIPE',
-  'ETIMEDOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CLOSED',
-  'TimeoutError',
-  'AbortError',
-]);
-
-/** The error's code, or for the total request deadline (an AbortSignal), its name. */
-function errorCode(error: unknown): string {
-  if (typeof error !== 'object' || error === null) return '';
-  if ('name' in error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return error.name;
-  return 'code' in error ? String(error.code) : '';
-}
-
-/** Classifies an error thrown before any answer arrived (the request never completed). */
-export function classifyNetworkError(error: unknown): FailureKind {
-  const code = errorCode(error);
-  return NOT_SENT_CODES.has(code) || MAYBE_SENT_CODES.has(code) ? 'transient' : 'permanent';
-}
-
-/** Whether a request that got no answer may still have taken effect upstream. */
-export function mayHaveBeenSent(error: unknown): boolean {
-  return !NOT_SENT_CODES.has(errorCode(error));
-}
-
-/** Normalises anything thrown into an Error, keeping the original as `cause`. */
-export function coerceError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error), { cause: error });
-}
-
-/**
- * A failure of this project's own making rather than an upstream's: a fixed `code` to match on, and
- * whether another attempt of the job may help.
- */
-export abstract class WorkError extends Error {
-  abstract readonly code: string;
-  abstract readonly retryable: boolean;
+  override get retryable(): boolean {
+    return true;
+  }
 }
 
 /** Waited STOCK_LOCK_WAIT_MS for a wood type's lock. The upstream is not at fault: no backpressure. */
-export class StockLockTimeout extends WorkError {
+export class StockLockTimeout extends ProjectError {
   override readonly name = 'StockLockTimeout';
-  readonly code = 'STOCK_LOCK_TIMEOUT';
-  readonly retryable = true;
+  readonly code = ErrorCode.StockLockTimeout;
+  override get retryable(): boolean {
+    return true;
+  }
 }
 
 /** The worker is shutting down: the attempt is handed back before its decrease was sent. */
-export class ShuttingDown extends WorkError {
+export class ShuttingDown extends ProjectError {
   override readonly name = 'ShuttingDown';
-  readonly code = 'SHUTTING_DOWN';
-  readonly retryable = true;
+  readonly code = ErrorCode.ShuttingDown;
+  override get retryable(): boolean {
+    return true;
+  }
 }
 
 /** The order's decrease is in doubt and not resolved yet: a later attempt resolves it before anything else. */
-export class DecreaseInDoubt extends WorkError {
+export class DecreaseInDoubt extends ProjectError {
   override readonly name = 'DecreaseInDoubt';
-  readonly code = 'DECREASE_IN_DOUBT';
-  readonly retryable = true;
+  readonly code = ErrorCode.DecreaseInDoubt;
+  override get retryable(): boolean {
+    return true;
+  }
 }
 
 /**
  * The order waits behind another decrease of its wood type whose answer was lost and could not be
  * resolved yet (the Stock API cannot say its level): nothing of this order was sent.
  */
-export class WoodTypeStalled extends WorkError {
+export class WoodTypeStalled extends ProjectError {
   override readonly name = 'WoodTypeStalled';
-  readonly code = 'WOOD_TYPE_STALLED';
-  readonly retryable = true;
+  readonly code = ErrorCode.WoodTypeStalled;
+  override get retryable(): boolean {
+    return true;
+  }
 }
 
 /** Whether the order's decrease happened cannot be told from the Stock API: a person must say. */
-export class DecreaseNeedsPerson extends WorkError {
+export class DecreaseNeedsPerson extends ProjectError {
   override readonly name = 'DecreaseNeedsPerson';
-  readonly code = 'DECREASE_NEEDS_PERSON';
-  readonly retryable = false;
+  readonly code = ErrorCode.DecreaseNeedsPerson;
 }
 
-/** Whether another attempt of a job may help. A Redis error reply (LOADING after a restart, say) passes. */
-export const isRetryable = (error: Error): boolean =>
-  error instanceof SimulatedFailure ||
-  error.name === 'ReplyError' ||
-  (error instanceof UpstreamError && error.retryable) ||
-  (error instanceof WorkError && error.retryable);
-
-/**
- * Stops a command before it does its work, said in one line that names the variable to look at:
- * Redis unreachable, a port in use. The CLI prints the message without a stack and exits 1.
- */
-export class StartupError extends Error {
-  override readonly name = 'StartupError';
+/** Normalises anything thrown into an Error, keeping the original as `cause`. */
+export function coerceError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error), { cause: error });
 }

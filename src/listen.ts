@@ -2,6 +2,9 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { StartupError } from './errors.ts';
 
+/** Request bodies above this are refused with 413 before they are buffered, by every server here. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
 /** A server this process runs: where it listens, and how to stop it. */
 export interface Listening {
   readonly url: string;

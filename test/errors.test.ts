@@ -1,46 +1,32 @@
 import { describe, expect, it } from 'vitest';
-import { classifyNetworkError, classifyResponse, mayHaveBeenSent } from '../src/errors.ts';
+import * as errors from '../src/errors.ts';
+import { ErrorCode, ProjectError, UpstreamError } from '../src/errors.ts';
 
-describe('classifyResponse', () => {
-  it.each([
-    ['order', 404, { error: 'Order not found' }, 'order-not-found'],
-    ['order', 502, { error: 'Simulated API error during order retrieval' }, 'transient'],
-    ['other', 404, { error: 'Order not found' }, 'permanent'],
-    ['other', 400, undefined, 'permanent'],
-    ['other', 408, undefined, 'transient'],
-    ['other', 429, undefined, 'transient'],
-    ['other', 503, '<html>', 'transient'],
-    ['other', 409, undefined, 'permanent'],
-  ] as const)('%s %i %j is %s', (endpoint, status, body, kind) => {
-    expect(classifyResponse(endpoint, status, body)).toBe(kind);
+describe('the error taxonomy', () => {
+  it('gives every code to one kind of error', () => {
+    const codes = Object.values(ErrorCode);
+    expect(new Set(codes).size).toBe(codes.length);
   });
-});
 
-describe('classifyNetworkError', () => {
-  it.each([
-    ['ECONNREFUSED', 'transient'],
-    ['ECONNRESET', 'transient'],
-    ['UND_ERR_HEADERS_TIMEOUT', 'transient'],
-    ['UND_ERR_BODY_TIMEOUT', 'transient'],
-    ['UND_ERR_CONNECT_TIMEOUT', 'transient'],
-    ['TimeoutError', 'transient'],
-    ['ERR_INVALID_URL', 'permanent'],
-  ])('%s is %s', (code, kind) => {
-    const error = code === 'TimeoutError' ? new DOMException('deadline', 'TimeoutError') : new Error('x');
-    expect(classifyNetworkError(Object.assign(error, code === 'TimeoutError' ? {} : { code }))).toBe(kind);
+  it('gives each project error class a code from the list and its own name', () => {
+    const classes = Object.values(errors as Record<string, unknown>).filter(
+      (value): value is new (message: string) => ProjectError =>
+        typeof value === 'function' && value.prototype instanceof ProjectError && value !== UpstreamError,
+    );
+    const made = classes.map((Class) =>
+      Class.name === 'ConfigError' ? new errors.ConfigError(['X: bad']) : new Class('m'),
+    );
+    expect(made.length).toBeGreaterThanOrEqual(11);
+    for (const error of made) {
+      expect(Object.values(ErrorCode), error.name).toContain(error.code);
+      expect(error.name).toBe(error.constructor.name);
+    }
+    expect(new Set(made.map((e) => e.code)).size).toBe(made.length);
   });
-});
 
-describe('mayHaveBeenSent', () => {
-  it.each([
-    ['ECONNREFUSED', false],
-    ['UND_ERR_CONNECT_TIMEOUT', false],
-    ['ECONNRESET', true],
-    ['UND_ERR_HEADERS_TIMEOUT', true],
-  ])('%s: %s', (code, sent) => {
-    expect(mayHaveBeenSent(Object.assign(new Error('x'), { code }))).toBe(sent);
-  });
-  it('counts the whole-request deadline as possibly sent', () => {
-    expect(mayHaveBeenSent(new DOMException('deadline', 'TimeoutError'))).toBe(true);
+  it('names an upstream failure by its kind', () => {
+    expect(new UpstreamError('transient', 'x').code).toBe(ErrorCode.UpstreamTransient);
+    expect(new UpstreamError('permanent', 'x').code).toBe(ErrorCode.UpstreamPermanent);
+    expect(new UpstreamError('order-not-found', 'x').code).toBe(ErrorCode.OrderNotFound);
   });
 });

@@ -1,8 +1,8 @@
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
+import { startRedisServer } from '../cli/redis-server.ts';
 import { startHealthServer } from '../src/health.ts';
 import { createLogger } from '../src/logger.ts';
-import { startRedisServer } from '../src/redis-server.ts';
 import { startWorkers } from '../workers/index.ts';
 import { cleanupAfterEach } from './helpers/cleanup.ts';
 import { startSim, testConfig } from './helpers/pipeline.ts';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { COMMANDS } from '../src/commands/index.ts';
+import { COMMANDS } from '../cli/commands/index.ts';
 import { describeConfig } from '../src/config/describe.ts';
 import { loadConfig } from '../src/config/load.ts';
 

@@ -1,23 +1,23 @@
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'bullmq';
+import { createUpstream } from '../src/clients/upstream.ts';
 import type { Config } from '../src/config/schema.ts';
 import { backoffDelay } from '../src/domain/backoff.ts';
 import { UpstreamHealth } from '../src/domain/upstream-health.ts';
 import { UpstreamError } from '../src/errors.ts';
 import type { ReadinessCheck } from '../src/health.ts';
-import { CYCLE_QUEUE, CYCLE_SCHEDULER_ID, ORDER_QUEUE } from '../src/jobs.ts';
 import type { Logger } from '../src/logger.ts';
-import { createQueues, type Queues } from '../src/queues.ts';
+import { CYCLE_QUEUE, CYCLE_SCHEDULER_ID, ORDER_QUEUE } from '../src/queue/jobs.ts';
+import { createQueues, type Queues } from '../src/queue/queues.ts';
+import { upsertCycleScheduler } from '../src/queue/scheduler.ts';
 import { createRandom } from '../src/random.ts';
-import { workerConnection } from '../src/redis.ts';
-import { upsertCycleScheduler } from '../src/scheduler.ts';
+import { workerConnection } from '../src/redis/connection.ts';
 import { createLedger } from '../src/stock/ledger.ts';
 import { createStockLock } from '../src/stock/lock.ts';
 import { createStockTaker } from '../src/stock/taker.ts';
 import { observeQueueDepth } from '../src/telemetry/metrics.ts';
 import { throttle } from '../src/throttle.ts';
-import { createUpstream } from '../src/upstream.ts';
 import { createCycleProcessor } from './cycle.ts';
 import { createProcessOrderProcessor } from './process-order.ts';
 

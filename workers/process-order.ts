@@ -2,18 +2,12 @@ import { trace } from '@opentelemetry/api';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { OrderApi } from '../src/clients/order-api.ts';
 import { describeDoubt } from '../src/domain/decrease.ts';
+import { isRetryable, upstreamFailed } from '../src/domain/failure.ts';
 import type { Order, Outcome } from '../src/domain/order.ts';
 import type { UpstreamHealth } from '../src/domain/upstream-health.ts';
-import {
-  coerceError,
-  DecreaseNeedsPerson,
-  isRetryable,
-  SimulatedFailure,
-  UpstreamError,
-  WoodTypeStalled,
-} from '../src/errors.ts';
-import { type ProcessOrderData, type ProcessOrderResult, parseProcessOrderData } from '../src/jobs.ts';
+import { coerceError, DecreaseNeedsPerson, SimulatedFailure, UpstreamError, WoodTypeStalled } from '../src/errors.ts';
 import type { Logger } from '../src/logger.ts';
+import { type ProcessOrderData, type ProcessOrderResult, parseProcessOrderData } from '../src/queue/jobs.ts';
 import type { Random } from '../src/random.ts';
 import type { Ledger, OrderRecord } from '../src/stock/ledger.ts';
 import type { StockTaker } from '../src/stock/taker.ts';
@@ -81,12 +75,16 @@ async function attemptOrder(
     jobAttempts.add(1, { queue: job.queueName, result });
     if (outcome) ordersProcessed.add(1, { outcome });
   };
+  // No further attempt: BullMQ moves the job to the failed set at once, where a person finds the reason.
+  const failForGood = (message: string): never => {
+    count('failed', 'failed');
+    throw new UnrecoverableError(message);
+  };
   let data: ProcessOrderData;
   try {
     data = parseProcessOrderData(job.data);
   } catch (error) {
-    count('failed', 'failed');
-    throw new UnrecoverableError(`invalid job data: ${(error as Error).message}`);
+    return failForGood(`invalid job data: ${coerceError(error).message}`);
   }
   span?.setAttribute('order.id', data.orderId);
   const log = deps.logger.child({ queue: job.queueName, jobId: job.id, orderId: data.orderId, attempt });
@@ -99,7 +97,7 @@ async function attemptOrder(
     return result;
   } catch (thrown) {
     const error = coerceError(thrown);
-    if (error instanceof UpstreamError && error.kind === 'transient') deps.health?.record(false);
+    if (upstreamFailed(error)) deps.health?.record(false);
     if (isRetryable(error) && attempt < (job.opts.attempts ?? 1)) {
       log.info('attempt failed; will retry', { err: error });
       count('retry');
@@ -119,8 +117,7 @@ async function attemptOrder(
       }
       const failure = coerceError(final);
       log.error('order failed; it waits for a person', { err: failure });
-      count('failed', 'failed');
-      throw new UnrecoverableError(failure.message);
+      return failForGood(failure.message);
     }
   }
 }

@@ -1,5 +1,5 @@
-import { CYCLE_JOB } from '../../src/jobs.ts';
-import { createQueues } from '../../src/queues.ts';
+import { CYCLE_JOB } from '../../src/queue/jobs.ts';
+import { createQueues } from '../../src/queue/queues.ts';
 import { withCleanup } from '../cleanup.ts';
 import { benchConfig } from '../config.ts';
 import type { BenchContext } from '../context.ts';

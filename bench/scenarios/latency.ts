@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WOOD_TYPES } from '../../src/domain/order.ts';
-import { createQueues } from '../../src/queues.ts';
+import { createQueues } from '../../src/queue/queues.ts';
+import { upsertCycleScheduler } from '../../src/queue/scheduler.ts';
 import { createRandom } from '../../src/random.ts';
-import { upsertCycleScheduler } from '../../src/scheduler.ts';
 import { withCleanup } from '../cleanup.ts';
 import { benchConfig, SHIPPED_CONCURRENCY } from '../config.ts';
 import type { BenchContext } from '../context.ts';

@@ -5,8 +5,8 @@ import { getRequestListener } from '@hono/node-server';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { propagation, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import { Hono } from 'hono';
-import type { CycleData, ProcessOrderData } from '../jobs.ts';
-import type { Queues } from '../queues.ts';
+import type { CycleData, ProcessOrderData } from '../queue/jobs.ts';
+import type { Queues } from '../queue/queues.ts';
 import type { TraceCarrier } from '../telemetry/tracing.ts';
 
 /** The trace id alone: what a person pastes into Tempo; the raw W3C header says less. */

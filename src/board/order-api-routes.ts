@@ -1,10 +1,10 @@
 import type { OrderApi } from '../clients/order-api.ts';
 import { describeDoubt } from '../domain/decrease.ts';
-import { InvalidPayloadError, parseOrderId } from '../domain/order.ts';
-import { UpstreamError } from '../errors.ts';
-import { orderJobId } from '../jobs.ts';
-import type { Queues } from '../queues.ts';
-import { describeReplay, type ReplayReport, replayOrder } from '../replay.ts';
+import { parseOrderId } from '../domain/order.ts';
+import { InvalidPayloadError, UpstreamError } from '../errors.ts';
+import { orderJobId } from '../queue/jobs.ts';
+import type { Queues } from '../queue/queues.ts';
+import { describeReplay, type ReplayReport, replayOrder } from '../queue/replay.ts';
 import type { Ledger } from '../stock/ledger.ts';
 
 export interface JsonAnswer {

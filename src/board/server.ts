@@ -1,10 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { OrderApi } from '../clients/order-api.ts';
 import { healthHandler, type ReadinessCheck } from '../health.ts';
-import { MAX_BODY_BYTES } from '../http-limits.ts';
-import { type Listening, listen } from '../listen.ts';
+import { type Listening, listen, MAX_BODY_BYTES } from '../listen.ts';
 import type { Logger } from '../logger.ts';
-import type { Queues } from '../queues.ts';
+import type { Queues } from '../queue/queues.ts';
 import type { Ledger } from '../stock/ledger.ts';
 import { type Credentials, isAuthorized } from './auth.ts';
 import { createBullBoardListener } from './bull-board.ts';

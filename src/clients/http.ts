@@ -1,12 +1,6 @@
 import { Pool } from 'undici';
-import {
-  classifyNetworkError,
-  classifyResponse,
-  type Endpoint,
-  type FailureKind,
-  mayHaveBeenSent,
-  UpstreamError,
-} from '../errors.ts';
+import { classifyNetworkError, classifyResponse, type Endpoint, mayHaveBeenSent } from '../domain/failure.ts';
+import { type FailureKind, UpstreamError } from '../errors.ts';
 
 /** Larger answers are refused: a page of 10,000 orders is ~1 MB, so this is corrupt or hostile. */
 export const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;

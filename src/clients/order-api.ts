@@ -1,5 +1,5 @@
-import { InvalidPayloadError, type Order, type OrderStatus, parseOrder, parseOrderPage } from '../domain/order.ts';
-import { UpstreamError } from '../errors.ts';
+import { type Order, type OrderStatus, parseOrder, parseOrderPage } from '../domain/order.ts';
+import { InvalidPayloadError, UpstreamError } from '../errors.ts';
 import type { JsonHttpClient } from './http.ts';
 
 export interface OrderPage {

@@ -1,6 +1,7 @@
 import { classifyDecreaseAnswer, type DecreaseAnswer, type Level } from '../domain/decrease.ts';
+import { classifyResponse } from '../domain/failure.ts';
 import { errorText, parseStockLevel, type WoodType } from '../domain/order.ts';
-import { classifyResponse, UpstreamError } from '../errors.ts';
+import { UpstreamError } from '../errors.ts';
 import { failure, type JsonHttpClient } from './http.ts';
 
 export interface StockApi {

@@ -1,19 +1,11 @@
 import convict from 'convict';
 import { closest, distance } from 'fastest-levenshtein';
+import { ConfigError } from '../errors.ts';
 import { redactUrl } from '../redact.ts';
 import { FORMATS } from './formats.ts';
 import { type Config, type ConfigKey, SCHEMA } from './schema.ts';
 
 /** Thrown when the environment holds a value that cannot be used; lists every problem. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  readonly problems: readonly string[];
-  constructor(problems: readonly string[]) {
-    super(`Invalid configuration:\n  ${problems.join('\n  ')}`);
-    this.problems = problems;
-  }
-}
-
 for (const [name, format] of Object.entries(FORMATS)) {
   convict.addFormat({
     name,

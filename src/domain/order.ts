@@ -1,3 +1,4 @@
+import { InvalidPayloadError } from '../errors.ts';
 /** The Order and Stock API vocabulary (see the upstream contract), validated once at the edge. */
 
 export const WOOD_TYPES = ['oak', 'maple', 'birch', 'elm', 'pine'] as const;
@@ -20,10 +21,6 @@ export interface StockLevel {
 
 /** Upper bound on a sane order or stock quantity; anything above is treated as corrupt data. */
 export const MAX_QUANTITY = Number.MAX_SAFE_INTEGER;
-
-export class InvalidPayloadError extends Error {
-  override readonly name = 'InvalidPayloadError';
-}
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -1,9 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { MAX_BODY_BYTES } from '../http-limits.ts';
-
-export class BodyTooLarge extends Error {
-  override readonly name = 'BodyTooLarge';
-}
+import { BodyTooLarge } from '../errors.ts';
+import { MAX_BODY_BYTES } from '../listen.ts';
 
 export async function readBody(req: IncomingMessage): Promise<string> {
   const declared = Number(req.headers['content-length'] ?? 0);

@@ -1,9 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isOrderStatus, isWoodType } from '../domain/order.ts';
+import { BodyTooLarge } from '../errors.ts';
 import { listen } from '../listen.ts';
 import type { Random } from '../random.ts';
-import { BodyTooLarge, parseJsonBody, parsePaging, readBody, sendHtmlError, sendJson } from './http.ts';
+import { parseJsonBody, parsePaging, readBody, sendHtmlError, sendJson } from './http.ts';
 import type { SimStore } from './store.ts';
 
 /**

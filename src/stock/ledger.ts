@@ -1,8 +1,8 @@
 import type { Config } from '../config/schema.ts';
 import { type DecreaseEntry, type EntryState, type Level, parseLevel } from '../domain/decrease.ts';
 import { isWoodType, type Outcome, type WoodType } from '../domain/order.ts';
-import type { RedisConnection } from '../redis.ts';
-import { createScript } from '../redis-script.ts';
+import type { RedisConnection } from '../redis/connection.ts';
+import { createScript } from '../redis/script.ts';
 import type { LockHold } from './lock.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { RedisConnection } from '../redis.ts';
-import { createScript } from '../redis-script.ts';
+import type { RedisConnection } from '../redis/connection.ts';
+import { createScript } from '../redis/script.ts';
 
 /** Deletes the lock only if this holder still owns it: a lease that ran out may belong to another by now. */
 const RELEASE = createScript(

@@ -1,4 +1,5 @@
-import { ConfigError, loadConfig } from '../config/load.ts';
+import { loadConfig } from '../config/load.ts';
+import { ConfigError } from '../errors.ts';
 import { startTelemetry } from './sdk.ts';
 
 /**

@@ -2,14 +2,14 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { type Browser, chromium } from 'playwright-core';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRedisServer } from '../../cli/redis-server.ts';
 import { startBoard } from '../../src/board/server.ts';
-import { enqueueOrders } from '../../src/enqueue.ts';
-import { CYCLE_JOB, orderJobId } from '../../src/jobs.ts';
+import { createUpstream } from '../../src/clients/upstream.ts';
 import type { Listening } from '../../src/listen.ts';
 import { createLogger } from '../../src/logger.ts';
-import { createQueues } from '../../src/queues.ts';
-import { startRedisServer } from '../../src/redis-server.ts';
-import { createUpstream } from '../../src/upstream.ts';
+import { enqueueOrders } from '../../src/queue/enqueue.ts';
+import { CYCLE_JOB, orderJobId } from '../../src/queue/jobs.ts';
+import { createQueues } from '../../src/queue/queues.ts';
 import { cleanupAfterEach } from '../helpers/cleanup.ts';
 import {
   attribute,
@@ -23,7 +23,7 @@ import {
 import { waitFor } from '../helpers/wait.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url);
+const ARTIFACTS = new URL('../../test-artifacts', import.meta.url);
 const AUTH = { user: 'admin', password: 'correct horse' };
 const basic = `Basic ${Buffer.from(`${AUTH.user}:${AUTH.password}`).toString('base64')}`;
 

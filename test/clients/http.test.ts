@@ -1,11 +1,11 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { freePort } from '../../cli/redis-server.ts';
 import { JsonHttpClient } from '../../src/clients/http.ts';
 import { createOrderApi } from '../../src/clients/order-api.ts';
 import { createStockApi } from '../../src/clients/stock-api.ts';
 import { UpstreamError } from '../../src/errors.ts';
-import { freePort } from '../../src/redis-server.ts';
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {

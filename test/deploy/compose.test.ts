@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { COMMANDS } from '../../src/commands/index.ts';
+import { COMMANDS } from '../../cli/commands/index.ts';
 import { describeConfig } from '../../src/config/describe.ts';
 import { loadConfig } from '../../src/config/load.ts';
 
 // The files as data: what docker compose and Kubernetes read that the podman run (containers.test.ts)
 // cannot show, since podman-compose 1.0.3 ignores depends_on conditions and healthcheck settings.
-const root = new URL('../../', import.meta.url);
+const root = new URL('../..', import.meta.url);
 const read = (path: string) => readFileSync(new URL(path, root), 'utf8');
 
 interface Service {
@@ -131,7 +131,7 @@ describe('Dockerfile', () => {
     expect(runtime).toMatch(/^HEALTHCHECK .*\/usr\/local\/bin\/healthcheck/m);
     expect(read('deploy/healthcheck.sh')).toContain('/readyz');
     // The CLI itself starts telemetry and handles signals: no preload, nothing before it.
-    expect(runtime).toMatch(/^ENTRYPOINT \["node", (?:"--[\w-]+=\w+", )*"dist\/src\/cli\.js"\]$/m);
+    expect(runtime).toMatch(/^ENTRYPOINT \["node", (?:"--[\w-]+=\w+", )*"dist\/cli\/ordermanagement\.js"\]$/m);
     const [, command] = /^CMD \["(\w+)"\]$/m.exec(runtime) ?? [];
     expect(Object.keys(COMMANDS)).toContain(command);
   });
@@ -145,8 +145,11 @@ describe('Dockerfile', () => {
   it('has the files it runs: the build emits the CLI where the entrypoint expects it', () => {
     const build = JSON.parse(read('tsconfig.build.json'));
     expect(build.compilerOptions.outDir).toBe('dist');
-    expect(build.include).toEqual(['src', 'workers']);
-    expect(read('src/cli.ts')).toContain("register('@opentelemetry/instrumentation/hook.mjs'");
+    expect(build.include).toEqual(['src', 'workers', 'cli']);
+    // The build stage copies every folder the build compiles.
+    for (const folder of build.include)
+      expect(read('Dockerfile')).toMatch(new RegExp(`^COPY ${folder} ./${folder}$`, 'm'));
+    expect(read('cli/ordermanagement.ts')).toContain("register('@opentelemetry/instrumentation/hook.mjs'");
     expect(read('.dockerignore').split('\n')).toEqual(expect.arrayContaining(['node_modules', 'dist', '.git']));
     const scripts = JSON.parse(read('package.json')).scripts as Record<string, string>;
     expect(scripts.build).toBe('tsc -p tsconfig.build.json');

@@ -75,7 +75,7 @@ async function initialStock(): Promise<Record<string, number>> {
     'exec',
     stack().container('upstream'),
     'node',
-    'dist/src/cli.js',
+    'dist/cli/ordermanagement.js',
     'config',
     '--json',
   ]);

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
+import { freePort } from '../../cli/redis-server.ts';
 import { WOOD_TYPES } from '../../src/domain/order.ts';
 import { createRandom } from '../../src/random.ts';
-import { freePort } from '../../src/redis-server.ts';
 import { cleanupAfterEach } from '../helpers/cleanup.ts';
 import { spawnCli } from '../helpers/cli.ts';
 import { childEnv, startSim, testConfig } from '../helpers/pipeline.ts';
@@ -14,7 +14,7 @@ import { waitFor } from '../helpers/wait.ts';
 
 const cleanup = cleanupAfterEach();
 const PROMETHEUS = '/usr/bin/prometheus';
-const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url);
+const ARTIFACTS = new URL('../../test-artifacts', import.meta.url);
 
 interface Panel {
   title: string;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidPayloadError, parseOrder, parseOrderId, parseOrderPage } from '../../src/domain/order.ts';
+import { parseOrder, parseOrderId, parseOrderPage } from '../../src/domain/order.ts';
+import { InvalidPayloadError } from '../../src/errors.ts';
 
 const order = { id: 5, wood_type: 'pine', quantity: 9, order_status: 'registered', date: '2026-01-01' };
 

@@ -1,15 +1,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { setTimeout as outage } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
+import { type RedisServer, startRedisServer } from '../../cli/redis-server.ts';
+import { createUpstream } from '../../src/clients/upstream.ts';
 import type { WoodType } from '../../src/domain/order.ts';
 import { createLogger } from '../../src/logger.ts';
-import { createQueues, type Queues } from '../../src/queues.ts';
+import { createQueues, type Queues } from '../../src/queue/queues.ts';
+import { replayOrder } from '../../src/queue/replay.ts';
 import { createRandom } from '../../src/random.ts';
-import { type RedisServer, startRedisServer } from '../../src/redis-server.ts';
-import { replayOrder } from '../../src/replay.ts';
 import type { SimFaults } from '../../src/sim/server.ts';
 import type { Ledger } from '../../src/stock/ledger.ts';
-import { createUpstream } from '../../src/upstream.ts';
 import { cleanupAfterEach } from '../helpers/cleanup.ts';
 import { type LongRunning, runCli, spawnCli } from '../helpers/cli.ts';
 import {
@@ -51,7 +51,7 @@ const cleanup = cleanupAfterEach();
 
 const results: Record<string, unknown>[] = [];
 afterAll(() => {
-  const dir = new URL('../../test-artifacts/', import.meta.url);
+  const dir = new URL('../../test-artifacts', import.meta.url);
   mkdirSync(dir, { recursive: true });
   writeFileSync(new URL('fault-matrix.json', dir), `${JSON.stringify(results, null, 2)}\n`);
 });

@@ -1,4 +1,5 @@
-import { ConfigError, loadConfig } from '../../src/config/load.ts';
+import { loadConfig } from '../../src/config/load.ts';
+import { ConfigError } from '../../src/errors.ts';
 
 /** The problems loadConfig reports for `env`; throws if it accepts the environment. */
 export function configProblems(env: Record<string, string>): readonly string[] {

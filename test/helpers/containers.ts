@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 /** The repository: the Dockerfile, docker-compose.yml and deploy/podman/ are used as they are. */
-export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const PODMAN_DIR = `${ROOT}deploy/podman`;
 const COMPOSE_FILES = ['docker-compose.yml', 'deploy/podman/compose.override.yml'];
 

@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { hasRedisServer, startRedisServer } from '../../src/redis-server.ts';
+import { hasRedisServer, startRedisServer } from '../../cli/redis-server.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {

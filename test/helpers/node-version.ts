@@ -1,4 +1,4 @@
-import { nodeVersionProblem } from '../../src/node-version.ts';
+import { nodeVersionProblem } from '../../cli/node-version.ts';
 
 /**
  * The suite's first global setup: on an older Node the dependencies fail with errors that do not name

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort } from '../../src/redis-server.ts';
+import { freePort } from '../../cli/redis-server.ts';
 import { waitFor } from './wait.ts';
 
 const run = promisify(execFile);

@@ -1,9 +1,9 @@
 import { Cluster } from 'ioredis';
 import { describe, expect, it } from 'vitest';
+import { startRedisServer } from '../../cli/redis-server.ts';
 import { loadConfig } from '../../src/config/load.ts';
-import { createRedis } from '../../src/redis.ts';
-import { startRedisServer } from '../../src/redis-server.ts';
-import { upsertCycleScheduler } from '../../src/scheduler.ts';
+import { upsertCycleScheduler } from '../../src/queue/scheduler.ts';
+import { createRedis } from '../../src/redis/connection.ts';
 import { cleanupAfterEach } from '../helpers/cleanup.ts';
 import { spawnCli } from '../helpers/cli.ts';
 import { childEnv, EXACT, invariants, startPipeline, startSim, testConfig } from '../helpers/pipeline.ts';

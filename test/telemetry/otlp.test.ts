@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
-import { freePort, startRedisServer } from '../../src/redis-server.ts';
+import { freePort, startRedisServer } from '../../cli/redis-server.ts';
 import { cleanupAfterEach } from '../helpers/cleanup.ts';
 import { spawnCli } from '../helpers/cli.ts';
 import { childEnv, startSim, testConfig } from '../helpers/pipeline.ts';

@@ -9,7 +9,7 @@ process.env.OTEL_TRACES_SAMPLER = 'always_off';
 const exporter = new InMemorySpanExporter();
 const { startTelemetry, shutdownTelemetry } = await import('../../src/telemetry/sdk.ts');
 startTelemetry({ spanProcessors: [new SimpleSpanProcessor({ exporter })], metricReaders: [] });
-const { CYCLE_JOB } = await import('../../src/jobs.ts');
+const { CYCLE_JOB } = await import('../../src/queue/jobs.ts');
 const { createLogger } = await import('../../src/logger.ts');
 const { startPipeline, startSim, testConfig } = await import('../helpers/pipeline.ts');
 const { waitFor } = await import('../helpers/wait.ts');

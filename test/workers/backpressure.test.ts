@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { FanOutCounts } from '../../src/jobs.ts';
-import { upsertCycleScheduler } from '../../src/scheduler.ts';
+import type { FanOutCounts } from '../../src/queue/jobs.ts';
+import { upsertCycleScheduler } from '../../src/queue/scheduler.ts';
 import { cleanupAfterEach } from '../helpers/cleanup.ts';
 import { EXACT, invariants, startPipeline, startSim, testConfig } from '../helpers/pipeline.ts';
 import { startProxy } from '../helpers/proxy.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CYCLE_JOB, PROCESS_ORDER_JOB, type ProcessOrderData } from '../../src/jobs.ts';
+import { CYCLE_JOB, PROCESS_ORDER_JOB, type ProcessOrderData } from '../../src/queue/jobs.ts';
 import { cleanupAfterEach } from '../helpers/cleanup.ts';
 import { type RunningPipeline, startPipeline, startSim, testConfig } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/wait.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseRetryAfter } from '../../src/clients/http.ts';
-import { CYCLE_JOB, orderJobId } from '../../src/jobs.ts';
+import { CYCLE_JOB, orderJobId } from '../../src/queue/jobs.ts';
 import { cleanupAfterEach } from '../helpers/cleanup.ts';
 import { type Forged, type GateRules, startGate } from '../helpers/gate.ts';
 import { capturingLogger } from '../helpers/logs.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CYCLE_JOB } from '../../src/jobs.ts';
-import { upsertCycleScheduler } from '../../src/scheduler.ts';
+import { CYCLE_JOB } from '../../src/queue/jobs.ts';
+import { upsertCycleScheduler } from '../../src/queue/scheduler.ts';
 import { cleanupAfterEach } from '../helpers/cleanup.ts';
 import { startGate } from '../helpers/gate.ts';
 import {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { CYCLE_JOB, orderJobId } from '../../src/jobs.ts';
+import { createUpstream } from '../../src/clients/upstream.ts';
 import { createLogger } from '../../src/logger.ts';
-import { createQueues, type Queues } from '../../src/queues.ts';
+import { CYCLE_JOB, orderJobId } from '../../src/queue/jobs.ts';
+import { createQueues, type Queues } from '../../src/queue/queues.ts';
 import { createRandom } from '../../src/random.ts';
-import { createUpstream } from '../../src/upstream.ts';
 import { createCycleProcessor } from '../../workers/cycle.ts';
 import { cleanupAfterEach } from '../helpers/cleanup.ts';
 import { type LongRunning, runCli, spawnCli } from '../helpers/cli.ts';

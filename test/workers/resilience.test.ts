@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { enqueueOrders } from '../../src/enqueue.ts';
+import { startRedisServer } from '../../cli/redis-server.ts';
 import { createLogger } from '../../src/logger.ts';
-import { createQueues } from '../../src/queues.ts';
-import { startRedisServer } from '../../src/redis-server.ts';
-import { upsertCycleScheduler } from '../../src/scheduler.ts';
+import { enqueueOrders } from '../../src/queue/enqueue.ts';
+import { createQueues } from '../../src/queue/queues.ts';
+import { upsertCycleScheduler } from '../../src/queue/scheduler.ts';
 import { cleanupAfterEach } from '../helpers/cleanup.ts';
 import { spawnCli } from '../helpers/cli.ts';
 import { childEnv, EXACT, invariants, startPipeline, startSim, testConfig } from '../helpers/pipeline.ts';

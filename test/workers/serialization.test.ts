@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { enqueueOrders } from '../../src/enqueue.ts';
+import { enqueueOrders } from '../../src/queue/enqueue.ts';
 import { cleanupAfterEach } from '../helpers/cleanup.ts';
 import { invariants, startPipeline, startSim, testConfig } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/wait.ts';

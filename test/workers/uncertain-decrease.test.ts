@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { enqueueOrders } from '../../src/enqueue.ts';
-import { orderJobId } from '../../src/jobs.ts';
+import { createUpstream } from '../../src/clients/upstream.ts';
 import type { Logger } from '../../src/logger.ts';
-import { replayOrder } from '../../src/replay.ts';
-import { upsertCycleScheduler } from '../../src/scheduler.ts';
+import { enqueueOrders } from '../../src/queue/enqueue.ts';
+import { orderJobId } from '../../src/queue/jobs.ts';
+import { replayOrder } from '../../src/queue/replay.ts';
+import { upsertCycleScheduler } from '../../src/queue/scheduler.ts';
 import type { SimFaults } from '../../src/sim/server.ts';
 import { createStockLock } from '../../src/stock/lock.ts';
-import { createUpstream } from '../../src/upstream.ts';
 import { cleanupAfterEach } from '../helpers/cleanup.ts';
 import { runCli } from '../helpers/cli.ts';
 import { startGate } from '../helpers/gate.ts';

@@ -1,5 +1,4 @@
 import {
-  InvalidPayloadError,
   isOrderId,
   isQuantity,
   isWoodType,
@@ -7,9 +6,10 @@ import {
   type Outcome,
   WOOD_TYPES,
   type WoodType,
-} from './domain/order.ts';
-import type { PassCut } from './domain/paging.ts';
-import type { TraceCarrier } from './telemetry/tracing.ts';
+} from '../domain/order.ts';
+import type { PassCut } from '../domain/paging.ts';
+import { InvalidPayloadError } from '../errors.ts';
+import type { TraceCarrier } from '../telemetry/tracing.ts';
 
 /** Queue and job names shared by producers (scheduler, cycle, replay) and processors. */
 export const CYCLE_QUEUE = 'cycles';

@@ -1,8 +1,7 @@
-import { type Command, type CommandResult, commandHelp, parseCommandLine, UsageError } from './commands/command.ts';
+import { ConfigError, StartupError, UsageError } from '../src/errors.ts';
+import { redactUrl } from '../src/redact.ts';
+import { type Command, type CommandResult, commandHelp, parseCommandLine } from './commands/command.ts';
 import { COMMANDS } from './commands/index.ts';
-import { ConfigError } from './config/load.ts';
-import { StartupError } from './errors.ts';
-import { redactUrl } from './redact.ts';
 
 function overview(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));

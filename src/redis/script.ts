@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { RedisConnection } from './redis.ts';
+import type { RedisConnection } from './connection.ts';
 
 export interface RedisScript {
   /** Runs the script by its SHA, loading it on the first NOSCRIPT (after a Redis restart or failover). */

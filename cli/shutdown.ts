@@ -1,6 +1,6 @@
-import type { Logger } from './logger.ts';
+import type { Logger } from '../src/logger.ts';
+import { shutdownTelemetry } from '../src/telemetry/sdk.ts';
 import { handleSignalsFromStart, onSignal } from './signals.ts';
-import { shutdownTelemetry } from './telemetry/sdk.ts';
 
 /**
  * On the first SIGTERM or SIGINT, runs `close` (which lets active jobs finish) and exits 0.

@@ -1,6 +1,6 @@
-import { createQueues } from '../queues.ts';
-import { reachRedis } from '../redis.ts';
-import { upsertCycleScheduler } from '../scheduler.ts';
+import { createQueues } from '../../src/queue/queues.ts';
+import { upsertCycleScheduler } from '../../src/queue/scheduler.ts';
+import { reachRedis } from '../../src/redis/connection.ts';
 import type { Command } from './command.ts';
 import { createContext } from './context.ts';
 

@@ -1,13 +1,9 @@
 import { type ParseArgsOptionDescriptor, parseArgs } from 'node:util';
-import { type Config, SCHEMA, SETTING_GROUPS, type SettingGroup } from '../config/schema.ts';
+import { type Config, SCHEMA, SETTING_GROUPS, type SettingGroup } from '../../src/config/schema.ts';
+import { UsageError } from '../../src/errors.ts';
 
 /** A command's exit code, or `running` for a long-lived role that exits on a signal. */
 export type CommandResult = number | 'running';
-
-/** A command line that cannot be run as typed: the CLI prints it with the command's usage, exit 64. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
 
 export interface OptionSpec {
   readonly type: 'boolean' | 'string';

@@ -1,8 +1,8 @@
 import type { ConnectionOptions as BullMQConnection } from 'bullmq';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
-import type { Config } from './config/schema.ts';
-import { StartupError } from './errors.ts';
-import { redactUrl } from './redact.ts';
+import type { Config } from '../config/schema.ts';
+import { StartupError } from '../errors.ts';
+import { redactUrl } from '../redact.ts';
 
 export type RedisMode = 'blocking' | 'fail-fast';
 

@@ -22,7 +22,7 @@ if (!quick && process.env.OTEL_SDK_DISABLED?.trim() !== 'true') {
   // Lets the instrumentations patch ES modules; CommonJS ones (ioredis as BullMQ loads it) are
   // patched through require, and undici is traced through diagnostics_channel.
   register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
-  const { startTelemetryFromEnv } = await import('./telemetry/start.ts');
+  const { startTelemetryFromEnv } = await import('../src/telemetry/start.ts');
   startTelemetryFromEnv();
 }
 const { main } = await import('./main.ts');

@@ -1,13 +1,20 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { backoffDelay } from '../domain/backoff.ts';
-import { coerceError, isRetryable } from '../errors.ts';
-import { createQueues } from '../queues.ts';
-import { createRandom } from '../random.ts';
-import { reachRedis } from '../redis.ts';
-import { type Assumption, describeReplay, isReplayError, type ReplayReport, replayOrder } from '../replay.ts';
-import { createLedger } from '../stock/ledger.ts';
-import { createUpstream } from '../upstream.ts';
-import { type Command, UsageError } from './command.ts';
+import { createUpstream } from '../../src/clients/upstream.ts';
+import { backoffDelay } from '../../src/domain/backoff.ts';
+import { isRetryable } from '../../src/domain/failure.ts';
+import { coerceError, UsageError } from '../../src/errors.ts';
+import { createQueues } from '../../src/queue/queues.ts';
+import {
+  type Assumption,
+  describeReplay,
+  isReplayError,
+  type ReplayReport,
+  replayOrder,
+} from '../../src/queue/replay.ts';
+import { createRandom } from '../../src/random.ts';
+import { reachRedis } from '../../src/redis/connection.ts';
+import { createLedger } from '../../src/stock/ledger.ts';
+import type { Command } from './command.ts';
 import { createContext } from './context.ts';
 
 /** Pauses between a replay's tries stay short: a person is waiting at the terminal. */

@@ -1,16 +1,16 @@
+import { loadConfig } from '../../src/config/load.ts';
+import type { Config } from '../../src/config/schema.ts';
+import { WOOD_TYPES, type WoodType } from '../../src/domain/order.ts';
+import { createLogger } from '../../src/logger.ts';
+import { createQueues } from '../../src/queue/queues.ts';
+import { upsertCycleScheduler } from '../../src/queue/scheduler.ts';
+import { createRandom } from '../../src/random.ts';
+import { redactUrl } from '../../src/redact.ts';
+import { startSimulator } from '../../src/sim/server.ts';
+import { SimStore, seedStore } from '../../src/sim/store.ts';
 import { startWorkers } from '../../workers/index.ts';
-import { loadConfig } from '../config/load.ts';
-import type { Config } from '../config/schema.ts';
-import { WOOD_TYPES, type WoodType } from '../domain/order.ts';
-import { createLogger } from '../logger.ts';
-import { createQueues } from '../queues.ts';
-import { createRandom } from '../random.ts';
-import { redactUrl } from '../redact.ts';
 import { hasRedisServer, type RedisServer, startRedisServer } from '../redis-server.ts';
-import { upsertCycleScheduler } from '../scheduler.ts';
 import { exitOnSignals } from '../shutdown.ts';
-import { startSimulator } from '../sim/server.ts';
-import { SimStore, seedStore } from '../sim/store.ts';
 import type { Command } from './command.ts';
 
 const NO_REDIS = `The demo needs Redis. Either install redis-server (Debian/Ubuntu: apt-get install redis-server;

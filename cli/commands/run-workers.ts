@@ -1,5 +1,5 @@
+import { type ReadinessCheck, startHealthServer } from '../../src/health.ts';
 import { startWorkers } from '../../workers/index.ts';
-import { type ReadinessCheck, startHealthServer } from '../health.ts';
 import { exitOnSignals } from '../shutdown.ts';
 import type { CommandContext } from './context.ts';
 

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { MIN_NODE_MAJOR, nodeVersionProblem } from '../src/node-version.ts';
+import { MIN_NODE_MAJOR, nodeVersionProblem } from '../../cli/node-version.ts';
 
-const read = (path: string) => readFileSync(new URL(`../${path}`, import.meta.url), 'utf8');
+const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
 
 describe('the Node version', () => {
   it('is refused below the floor, naming both versions', () => {

@@ -1,6 +1,9 @@
 import { type DefaultJobOptions, Queue } from 'bullmq';
-import type { Config } from './config/schema.ts';
-import { BACKOFF_TYPE } from './domain/backoff.ts';
+import type { Config } from '../config/schema.ts';
+import { BACKOFF_TYPE } from '../domain/backoff.ts';
+import type { Logger } from '../logger.ts';
+import { createRedis, type RedisConnection } from '../redis/connection.ts';
+import { throttle } from '../throttle.ts';
 import {
   type CYCLE_JOB,
   CYCLE_QUEUE,
@@ -11,9 +14,6 @@ import {
   type ProcessOrderData,
   type ProcessOrderResult,
 } from './jobs.ts';
-import type { Logger } from './logger.ts';
-import { createRedis, type RedisConnection } from './redis.ts';
-import { throttle } from './throttle.ts';
 
 export type CycleQueue = Queue<CycleData, CycleResult, typeof CYCLE_JOB>;
 export type OrderQueue = Queue<ProcessOrderData, ProcessOrderResult, typeof PROCESS_ORDER_JOB>;

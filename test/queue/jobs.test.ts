@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseProcessOrderData } from '../src/jobs.ts';
+import { parseProcessOrderData } from '../../src/queue/jobs.ts';
 
 describe('parseProcessOrderData', () => {
   it('accepts what the cycle and replay add', () => {

@@ -1,4 +1,4 @@
-import type { Config } from './config/schema.ts';
+import type { Config } from '../config/schema.ts';
 import { CYCLE_JOB, CYCLE_SCHEDULER_ID } from './jobs.ts';
 import { type CycleQueue, defaultJobOptions } from './queues.ts';
 

@@ -1,7 +1,7 @@
-import { JsonHttpClient } from './clients/http.ts';
-import { createOrderApi, type OrderApi } from './clients/order-api.ts';
-import { createStockApi, type StockApi } from './clients/stock-api.ts';
-import type { Config } from './config/schema.ts';
+import type { Config } from '../config/schema.ts';
+import { JsonHttpClient } from './http.ts';
+import { createOrderApi, type OrderApi } from './order-api.ts';
+import { createStockApi, type StockApi } from './stock-api.ts';
 
 export interface Upstream {
   readonly orderApi: OrderApi;

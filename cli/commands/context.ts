@@ -1,6 +1,6 @@
-import { loadConfig } from '../config/load.ts';
-import type { Config } from '../config/schema.ts';
-import { createLogger, type Logger } from '../logger.ts';
+import { loadConfig } from '../../src/config/load.ts';
+import type { Config } from '../../src/config/schema.ts';
+import { createLogger, type Logger } from '../../src/logger.ts';
 
 /** What every command starts from: the validated configuration and a logger scoped to the role. */
 export interface CommandContext {

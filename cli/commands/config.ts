@@ -1,4 +1,4 @@
-import { describeConfig } from '../config/describe.ts';
+import { describeConfig } from '../../src/config/describe.ts';
 import type { Command } from './command.ts';
 import { createContext } from './context.ts';
 

@@ -1,7 +1,7 @@
-import { createRandom } from '../random.ts';
+import { createRandom } from '../../src/random.ts';
+import { startSimulator } from '../../src/sim/server.ts';
+import { SimStore, seedStore } from '../../src/sim/store.ts';
 import { exitOnSignals } from '../shutdown.ts';
-import { startSimulator } from '../sim/server.ts';
-import { SimStore, seedStore } from '../sim/store.ts';
 import type { Command } from './command.ts';
 import { createContext } from './context.ts';
 

@@ -4,14 +4,14 @@ import { createServer } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { COMMANDS } from '../src/commands/index.ts';
-import { enqueueOrders } from '../src/enqueue.ts';
-import { orderJobId } from '../src/jobs.ts';
-import { createLogger } from '../src/logger.ts';
-import { createQueues } from '../src/queues.ts';
-import { freePort } from '../src/redis-server.ts';
-import { cleanupAfterEach } from './helpers/cleanup.ts';
-import { runCli } from './helpers/cli.ts';
+import { COMMANDS } from '../../cli/commands/index.ts';
+import { freePort } from '../../cli/redis-server.ts';
+import { createLogger } from '../../src/logger.ts';
+import { enqueueOrders } from '../../src/queue/enqueue.ts';
+import { orderJobId } from '../../src/queue/jobs.ts';
+import { createQueues } from '../../src/queue/queues.ts';
+import { cleanupAfterEach } from '../helpers/cleanup.ts';
+import { runCli } from '../helpers/cli.ts';
 import {
   attribute,
   childEnv,
@@ -20,13 +20,13 @@ import {
   startPipeline,
   startSim,
   testConfig,
-} from './helpers/pipeline.ts';
-import { waitFor } from './helpers/wait.ts';
+} from '../helpers/pipeline.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const cleanup = cleanupAfterEach();
 
 const env = { PATH: process.env.PATH };
-const CLI_SOURCE = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
+const CLI_SOURCE = fileURLToPath(new URL('../../cli/ordermanagement.ts', import.meta.url));
 
 describe('the ordermanagement CLI', () => {
   it('refuses bad configuration at start, naming each variable and never echoing a password', async () => {

@@ -1,12 +1,12 @@
-import type { OrderApi } from './clients/order-api.ts';
-import { type DecreaseEntry, describeDoubt } from './domain/decrease.ts';
-import { InvalidPayloadError, type Order, type OrderStatus, parseOrderId } from './domain/order.ts';
+import type { OrderApi } from '../clients/order-api.ts';
+import { type DecreaseEntry, describeDoubt } from '../domain/decrease.ts';
+import { type Order, type OrderStatus, parseOrderId } from '../domain/order.ts';
+import { InvalidPayloadError, UpstreamError } from '../errors.ts';
+import type { Ledger } from '../stock/ledger.ts';
+import { currentCarrier, inMessageSpan } from '../telemetry/tracing.ts';
 import { enqueueOrders } from './enqueue.ts';
-import { UpstreamError } from './errors.ts';
 import { orderJobId } from './jobs.ts';
 import type { Queues } from './queues.ts';
-import type { Ledger } from './stock/ledger.ts';
-import { currentCarrier, inMessageSpan } from './telemetry/tracing.ts';
 
 export type ReplayReport =
   /** A fresh process-order job was added. */

@@ -1,12 +1,9 @@
 import { context } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
-import type { JobsOptions } from 'bullmq';
-import type { Order } from './domain/order.ts';
+import { ErrorCode, type JobsOptions } from 'bullmq';
+import type { Order } from '../domain/order.ts';
 import { orderJobId, PROCESS_ORDER_JOB, type ProcessOrderData } from './jobs.ts';
 import type { Queues } from './queues.ts';
-
-/** BullMQ answers this id instead of throwing when a job id already belongs to another parent. */
-const PARENT_JOB_CANNOT_BE_REPLACED = '-7';
 
 /** Jobs per bulk-add transaction. */
 const ADD_CHUNK = 250;
@@ -79,7 +76,9 @@ export async function enqueueOrders(
   ).flat();
   const added: string[] = [];
   jobs.forEach((job, i) => {
-    if (String(job.id) === PARENT_JOB_CANNOT_BE_REPLACED) skipped.push((fresh[i] as ProcessOrderData).orderId);
+    // BullMQ answers this code as the job's id, rather than throwing, when the id belongs to another parent.
+    if (String(job.id) === String(ErrorCode.ParentJobCannotBeReplaced))
+      skipped.push((fresh[i] as ProcessOrderData).orderId);
     else added.push(String(job.id));
   });
   return { added, skipped };

@@ -1,10 +1,10 @@
-import { boardAccessProblem } from '../board/auth.ts';
-import { startBoard } from '../board/server.ts';
-import { ConfigError } from '../config/load.ts';
-import { createQueues } from '../queues.ts';
+import { boardAccessProblem } from '../../src/board/auth.ts';
+import { startBoard } from '../../src/board/server.ts';
+import { createUpstream } from '../../src/clients/upstream.ts';
+import { ConfigError } from '../../src/errors.ts';
+import { createQueues } from '../../src/queue/queues.ts';
+import { createLedger } from '../../src/stock/ledger.ts';
 import { exitOnSignals } from '../shutdown.ts';
-import { createLedger } from '../stock/ledger.ts';
-import { createUpstream } from '../upstream.ts';
 import type { Command } from './command.ts';
 import { createContext } from './context.ts';
 
