@@ -13,7 +13,7 @@ import { backoffDelay } from '../src/domain/backoff.ts';
 import { outcomeOf } from '../src/domain/decrease.ts';
 import { createRandom } from '../src/random.ts';
 import { BARE_QUEUE, type BareJobData, GO_LINE, READY_LINE } from './bare-job.ts';
-import { benchRedis } from './redis-client.ts';
+import { benchRedis } from './redis.ts';
 
 const config = loadConfig();
 const http = { timeoutMs: config.httpTimeoutMs, connections: config.httpConnections };

@@ -7,7 +7,7 @@ import { cycleFanOuts } from './cycle-log.ts';
 import { waitDrained } from './drain.ts';
 import { traceMajorGcs } from './gc-trace.ts';
 import { assertAllAlive, startOmWorkers } from './om-workers.ts';
-import { flushRedis, resetCommandStats } from './redis-admin.ts';
+import { flushRedis, resetCommandStats } from './redis.ts';
 import { startBenchSim, stockExact } from './sim.ts';
 import { type ThroughputRun, workerRunFigures } from './throughput-run.ts';
 import { workerProcessOptions } from './worker-process.ts';

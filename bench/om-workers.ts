@@ -5,8 +5,8 @@ import type { BenchChild } from './child.ts';
 import { spawnNode } from './child.ts';
 import type { Cleanup } from './cleanup.ts';
 import { workerEnv } from './config.ts';
-import { shippedNodeOptions } from './node-options.ts';
 import { waitUntil } from './wait.ts';
+import { shippedNodeOptions } from './worker-process.ts';
 
 const CLI = fileURLToPath(new URL('../cli/ordermanagement.ts', import.meta.url));
 

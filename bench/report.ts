@@ -1,12 +1,12 @@
+import { markdownTable } from 'markdown-table';
 import { SHIPPED_CONCURRENCY } from './config.ts';
 import type { Environment } from './environment.ts';
-import { mb, ms, num, pct, range, sec, times } from './format.ts';
 import type { NeighbourReport } from './neighbours.ts';
-import { shippedNodeOptions } from './node-options.ts';
 import type { BenchSettings } from './settings.ts';
+import { mb, ms, num, pct, range, sec, times } from './stats.ts';
 import type { Summaries } from './summaries.ts';
 import type { TargetCheck } from './targets.ts';
-import { textTable } from './text-table.ts';
+import { shippedNodeOptions } from './worker-process.ts';
 
 export interface ReportInput {
   readonly settings: BenchSettings;
@@ -15,6 +15,11 @@ export interface ReportInput {
   readonly targets: readonly TargetCheck[];
   readonly neighbours: NeighbourReport;
   readonly seconds: number;
+}
+
+/** A Markdown table, so the report pastes into docs as it is: labels left-aligned, figures right. */
+function table(header: readonly string[], rows: readonly (readonly string[])[], leftColumns = 1): string {
+  return markdownTable([header, ...rows], { align: header.map((_, i) => (i < leftColumns ? 'l' : 'r')) });
 }
 
 const shape = (r: { concurrency: number; processes: number }) => `c${r.concurrency} ×${r.processes}`;
@@ -40,8 +45,8 @@ function throughput({ summaries: s, settings: st }: ReportInput): string {
     range(r.bare),
     range(r.omOverBare, times),
     range(r.omOverSerial, times),
-    `${range(r.omRssMb, mb)} | ${range(r.bareRssMb, mb)}`,
-    `${range(r.omRedisCallsPerOrder, num)} | ${range(r.bareRedisCallsPerOrder, num)}`,
+    `${range(r.omRssMb, mb)} / ${range(r.bareRssMb, mb)}`,
+    `${range(r.omRedisCallsPerOrder, num)} / ${range(r.bareRedisCallsPerOrder, num)}`,
     range(r.omCycles, (n) => n.toFixed(0)),
     [r.failures > 0 ? `${r.failures} failed` : '', r.disturbed > 0 ? `${r.disturbed} disturbed` : '']
       .filter((x) => x !== '')
@@ -54,7 +59,7 @@ function throughput({ summaries: s, settings: st }: ReportInput): string {
   });
   return [
     `1. Throughput, orders/s, ${num(st.orders)} registered orders per run (clock: cycle schedule registered → no order registered)`,
-    textTable(
+    table(
       [
         'latency',
         'shape',
@@ -62,8 +67,8 @@ function throughput({ summaries: s, settings: st }: ReportInput): string {
         'bare BullMQ',
         'om/bare',
         'om/serial',
-        'worker RSS MB om | bare',
-        'Redis cmds/order om | bare',
+        'worker RSS MB om / bare',
+        'Redis cmds/order om / bare',
         'om cycles',
         'note',
       ],
@@ -93,7 +98,7 @@ function stockLock({ summaries: s }: ReportInput): string {
   return [
     '1b. Decreases serialized and coalesced per wood type (SERIALIZE_STOCK_DECREASES=true, shipped) vs not, orders/s,',
     '    back to back in each run, on the non-atomic simulator; "exact": runs whose stock fell by exactly what shipped',
-    textTable(['latency', 'shape', 'orders', 'lock on (default)', 'exact', 'lock off', 'exact', 'on/off'], rows, 2),
+    table(['latency', 'shape', 'orders', 'lock on (default)', 'exact', 'lock off', 'exact', 'on/off'], rows, 2),
   ].join('\n');
 }
 
@@ -102,7 +107,7 @@ function fanOut({ summaries: s }: ReportInput): string {
   if (f === undefined) return '2. Fan-out: not run';
   return [
     `2. Fan-out: one cycle enqueues ${num(f.orders)} registered orders (orders queue paused; one worker process)`,
-    textTable(
+    table(
       [
         'time s',
         'jobs/s',
@@ -137,11 +142,7 @@ function latency({ summaries: s, settings: st }: ReportInput): string {
   if (l === undefined) return '3. Latency: not run';
   return [
     `3. Latency, registration → shipped, ms: ${st.latencyRate} orders/s for ${st.latencySeconds} s, a cycle every 1 s, one worker process c${SHIPPED_CONCURRENCY}, simulator 0 ms`,
-    textTable(
-      ['p50', 'p95', 'p99', 'max'],
-      [[range(l.p50, ms), range(l.p95, ms), range(l.p99, ms), range(l.max, ms)]],
-      0,
-    ),
+    table(['p50', 'p95', 'p99', 'max'], [[range(l.p50, ms), range(l.p95, ms), range(l.p99, ms), range(l.max, ms)]], 0),
   ].join('\n');
 }
 
@@ -181,7 +182,7 @@ function telemetry({ summaries: s }: ReportInput): string {
     '   a local receiver, one order in ten sampled (parentbased_traceidratio 0.1 with TRACE_ORDERS=link: a run here is one',
     '   cycle, so sampling cycles would be all or nothing), nothing sampled (always_off);',
     "   each latency in scenario 1's best shape (or the largest concurrency, 1 process)",
-    textTable(['latency', 'shape', 'off', 'all sampled', '10 % sampled', 'none sampled', 'spans/order'], rows, 2),
+    table(['latency', 'shape', 'off', 'all sampled', '10 % sampled', 'none sampled', 'spans/order'], rows, 2),
   ].join('\n');
 }
 

@@ -15,7 +15,7 @@ import type { BenchContext } from './context.ts';
 import { describeEnvironment } from './environment.ts';
 import { watchNeighbours } from './neighbours.ts';
 import { Progress } from './progress.ts';
-import { benchRedis } from './redis-client.ts';
+import { benchRedis } from './redis.ts';
 import { renderReport } from './report.ts';
 import { fanOutWeight, runFanOut } from './scenarios/fanout.ts';
 import { latencyWeight, runLatency } from './scenarios/latency.ts';

@@ -1,7 +1,8 @@
+import type { OrderStatus } from '../src/domain/order.ts';
 import { WOOD_TYPES } from '../src/domain/order.ts';
 import { createRandom } from '../src/random.ts';
 import { type Simulator, startSimulator } from '../src/sim/server.ts';
-import { SimStore, seedStore } from '../src/sim/store.ts';
+import { type SimOrder, SimStore, seedStore } from '../src/sim/store.ts';
 import type { Cleanup } from './cleanup.ts';
 
 /** So much stock that every order ships: the bench measures the happy path, not business outcomes. */
@@ -44,4 +45,21 @@ export async function startBenchSim<S extends SimStore = SimStore>(
   const sim = await startSimulator({ store, random, errorRate: 0, latencyMs: options.latencyMs, nonAtomic: true });
   cleanup.add('simulator', () => sim.close());
   return { store, sim };
+}
+
+/** A simulator store that notes when each order was registered and when it left `registered`. */
+export class TimedStore extends SimStore {
+  readonly registeredAt = new Map<number, number>();
+  readonly settledAt = new Map<number, number>();
+
+  override createOrder(woodType: string, quantity: number, status: OrderStatus = 'registered'): SimOrder {
+    const order = super.createOrder(woodType, quantity, status);
+    if (status === 'registered') this.registeredAt.set(order.id, performance.now());
+    return order;
+  }
+
+  override setStatus(order: SimOrder, status: OrderStatus): void {
+    if (order.order_status === 'registered' && status !== 'registered') this.settledAt.set(order.id, performance.now());
+    super.setStatus(order, status);
+  }
 }

@@ -2,8 +2,8 @@ import type { Redis } from 'ioredis';
 import type { BenchChild } from './child.ts';
 import type { CycleFanOut } from './cycle-log.ts';
 import { type MajorGc, maxLiveMb } from './gc-trace.ts';
-import { processMemoryMb } from './proc-memory.ts';
-import { commandCalls } from './redis-admin.ts';
+import { processMemoryMb } from './memory.ts';
+import { commandCalls } from './redis.ts';
 
 /** One measured run of a throughput pipeline (ordermanagement, the bare ceiling or the serial baseline). */
 export interface ThroughputRun {

@@ -8,11 +8,10 @@ import { benchConfig, SHIPPED_CONCURRENCY } from '../config.ts';
 import type { BenchContext } from '../context.ts';
 import { assertAllAlive, startOmWorkers } from '../om-workers.ts';
 import { attempt, type Outcome } from '../outcome.ts';
-import { flushRedis } from '../redis-admin.ts';
+import { flushRedis } from '../redis.ts';
 import type { BenchSettings } from '../settings.ts';
-import { startBenchSim } from '../sim.ts';
+import { startBenchSim, TimedStore } from '../sim.ts';
 import { percentile } from '../stats.ts';
-import { TimedStore } from '../timed-store.ts';
 import { waitUntil } from '../wait.ts';
 import { workerProcessOptions } from '../worker-process.ts';
 
