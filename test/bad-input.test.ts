@@ -1,12 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { createUpstream } from '../src/clients/upstream.ts';
 import { enqueueOrders } from '../src/queue/enqueue.ts';
 import { orderJobId, PROCESS_ORDER_JOB, type ProcessOrderData } from '../src/queue/jobs.ts';
 import { replayOrder } from '../src/queue/replay.ts';
-import { cleanupAfterEach } from './helpers/cleanup.ts';
 import { configProblems } from './helpers/config-problems.ts';
 import { type RunningPipeline, type SimHarness, startPipeline, startSim, testConfig } from './helpers/pipeline.ts';
 import { waitFor } from './helpers/wait.ts';
@@ -15,7 +14,6 @@ import { waitFor } from './helpers/wait.ts';
  * The bad-input catalogue: each entry is something wrong arriving at an edge, and each expects a
  * clear error with nothing lost or half-applied, and a worker that keeps running.
  */
-const cleanup = cleanupAfterEach();
 
 describe('configuration values', () => {
   it.each([
@@ -57,7 +55,7 @@ async function orderApiAnswering(
     res.end(await upstream.body.text());
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanup(async () => {
+  onTestFinished(async () => {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   });
@@ -74,12 +72,12 @@ const order = { id: 1, wood_type: 'oak', quantity: 2, order_status: 'registered'
 
 async function pipelineWith(answer: (res: import('node:http').ServerResponse) => void) {
   const h: SimHarness = await startSim({ orders: 1, stock: { oak: 100 } });
-  cleanup(() => h.sim.close());
+  onTestFinished(() => h.sim.close());
   const orders = await orderApiAnswering(h.sim.orderUrl, answer);
   const p: RunningPipeline = await startPipeline(
     testConfig(h.sim, { API_URL_ORDERS: orders, RETRY_ATTEMPTS: '2', RETRY_BACKOFF_MS: '1', HTTP_TIMEOUT_MS: '300' }),
   );
-  cleanup(() => p.close());
+  onTestFinished(() => p.close());
   return { h, p };
 }
 
@@ -140,9 +138,9 @@ describe('job data that fails validation (a job added by hand)', () => {
     [{ orderId: 1, trace: 5 }, 'trace must be an object of strings'],
   ])('%j fails at once with the reason and touches nothing', async (data, reason) => {
     const h = await startSim({ orders: 1, stock: { oak: 100, maple: 100, birch: 100, elm: 100, pine: 100 } });
-    cleanup(() => h.sim.close());
+    onTestFinished(() => h.sim.close());
     const p = await startPipeline(testConfig(h.sim));
-    cleanup(() => p.close());
+    onTestFinished(() => p.close());
     const added = await p.queues.orders.add(PROCESS_ORDER_JOB, data as unknown as ProcessOrderData, {
       jobId: 'by-hand',
     });
@@ -163,11 +161,11 @@ describe('replay arguments', () => {
     '%j is refused with a reason and enqueues nothing',
     async (input) => {
       const h = await startSim({ orders: 1, stock: {} });
-      cleanup(() => h.sim.close());
+      onTestFinished(() => h.sim.close());
       const p = await startPipeline(testConfig(h.sim));
-      cleanup(() => p.close());
+      onTestFinished(() => p.close());
       const upstream = createUpstream(p.config);
-      cleanup(() => upstream.close());
+      onTestFinished(() => upstream.close());
       const report = await replayOrder({ orderApi: upstream.orderApi, queues: p.queues, ledger: p.ledger }, input);
       expect(report).toMatchObject({
         result: 'invalid',

@@ -1,14 +1,11 @@
 import { request } from 'undici';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { startRedisServer } from '../cli/redis-server.ts';
 import { startHealthServer } from '../src/health.ts';
 import { createLogger } from '../src/logger.ts';
 import { startWorkers } from '../workers/index.ts';
-import { cleanupAfterEach } from './helpers/cleanup.ts';
 import { startSim, testConfig } from './helpers/pipeline.ts';
 import { waitFor } from './helpers/wait.ts';
-
-const cleanup = cleanupAfterEach();
 
 async function get(
   url: string,
@@ -20,13 +17,13 @@ async function get(
 describe('health endpoints', () => {
   it('go unready while Redis is down and ready again when it returns; liveness holds throughout', async () => {
     const redis = await startRedisServer();
-    cleanup(() => redis.destroy());
+    onTestFinished(() => redis.destroy());
     const h = await startSim({ orders: 0, stock: {} });
-    cleanup(() => h.sim.close());
+    onTestFinished(() => h.sim.close());
     const workers = await startWorkers(testConfig(h.sim, { REDIS_URL: redis.url }), createLogger('error'));
-    cleanup(() => workers.close());
+    onTestFinished(() => workers.close());
     const health = await startHealthServer('127.0.0.1', 0, () => workers.readinessChecks);
-    cleanup(() => health.close());
+    onTestFinished(() => health.close());
 
     expect(await get(`${health.url}/readyz`)).toEqual({
       status: 200,
@@ -46,7 +43,7 @@ describe('health endpoints', () => {
 
   it('answers 404 elsewhere', async () => {
     const health = await startHealthServer('127.0.0.1', 0, () => ({ always: async () => true }));
-    cleanup(() => health.close());
+    onTestFinished(() => health.close());
     expect((await request(`${health.url}/admin`)).statusCode).toBe(404);
   });
 });

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { type Browser, chromium } from 'playwright-core';
 import { request } from 'undici';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { startRedisServer } from '../../cli/redis-server.ts';
 import { startBoard } from '../../src/board/server.ts';
 import { createUpstream } from '../../src/clients/upstream.ts';
@@ -10,7 +10,6 @@ import { createLogger } from '../../src/logger.ts';
 import { enqueueOrders } from '../../src/queue/enqueue.ts';
 import { CYCLE_JOB, orderJobId } from '../../src/queue/jobs.ts';
 import { createQueues } from '../../src/queue/queues.ts';
-import { cleanupAfterEach } from '../helpers/cleanup.ts';
 import {
   attribute,
   ledgerOf,
@@ -27,8 +26,6 @@ const ARTIFACTS = new URL('../../test-artifacts', import.meta.url);
 const AUTH = { user: 'admin', password: 'correct horse' };
 const basic = `Basic ${Buffer.from(`${AUTH.user}:${AUTH.password}`).toString('base64')}`;
 
-const cleanup = cleanupAfterEach();
-
 let h: SimHarness;
 let p: RunningPipeline;
 let board: Listening;
@@ -43,14 +40,14 @@ async function boardWithFailedCycle(readOnly = false): Promise<string> {
     { orders: 4, stock: { oak: 100, maple: 100, birch: 100, elm: 100, pine: 100 } },
     { errorRate: 0, statusUpdateErrorRate: 1, statusUpdateErrorStatus: 403 },
   );
-  cleanup(() => h.sim.close());
+  onTestFinished(() => h.sim.close());
   p = await startPipeline(testConfig(h.sim, { RETRY_ATTEMPTS: '1' }));
-  cleanup(() => p.close());
+  onTestFinished(() => p.close());
   const cycle = await p.queues.cycles.add(CYCLE_JOB, {});
   await waitFor('the cycle to finish', async () => (await p.queues.cycles.getJob(cycle.id as string))?.finishedOn);
   h.options.statusUpdateErrorRate = 0;
   const upstream = createUpstream(p.config);
-  cleanup(() => upstream.close());
+  onTestFinished(() => upstream.close());
   board = await startBoard({
     queues: p.queues,
     ledger: p.ledger,
@@ -63,7 +60,7 @@ async function boardWithFailedCycle(readOnly = false): Promise<string> {
     credentials: AUTH,
     readinessChecks: { redis: async () => (await p.queues.redis.ping()) === 'PONG' },
   });
-  cleanup(() => board.close());
+  onTestFinished(() => board.close());
   origin = board.url.replace(/\/board$/, '');
   return String(cycle.id);
 }
@@ -222,14 +219,14 @@ describe('replay and search over HTTP', () => {
 describe('the board while Redis is down', () => {
   it('answers at once with a 503 that says so, for the API and for the page', async () => {
     const redis = await startRedisServer();
-    cleanup(() => redis.destroy());
+    onTestFinished(() => redis.destroy());
     const h = await startSim({ orders: 0, stock: {} });
-    cleanup(() => h.sim.close());
+    onTestFinished(() => h.sim.close());
     const config = testConfig(h.sim, { REDIS_URL: redis.url });
     const queues = createQueues(config, 'blocking', createLogger('error'));
-    cleanup(() => queues.close());
+    onTestFinished(() => queues.close());
     const upstream = createUpstream(config);
-    cleanup(() => upstream.close());
+    onTestFinished(() => upstream.close());
     const down = await startBoard({
       queues,
       ledger: ledgerOf(queues.redis, config),
@@ -242,7 +239,7 @@ describe('the board while Redis is down', () => {
       credentials: AUTH,
       readinessChecks: { redis: async () => (await queues.redis.ping()) === 'PONG' },
     });
-    cleanup(() => down.close());
+    onTestFinished(() => down.close());
     const get = async (path: string) => {
       const started = Date.now();
       const res = await request(`${down.url}${path}`, { headers: { authorization: basic }, headersTimeout: 5000 });
@@ -260,7 +257,7 @@ describe('the board while Redis is down', () => {
     expect(page).toMatchObject({ status: 503, text: expect.stringContaining('<h1>Redis unreachable</h1>') });
 
     const browser = await launchChromium();
-    cleanup(() => browser.close());
+    onTestFinished(() => browser.close());
     const context = await browser.newContext({ httpCredentials: { username: AUTH.user, password: AUTH.password } });
     const tab = await context.newPage();
     await tab.goto(down.url);

@@ -3,14 +3,13 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { COMMANDS } from '../../cli/commands/index.ts';
 import { freePort } from '../../cli/redis-server.ts';
 import { createLogger } from '../../src/logger.ts';
 import { enqueueOrders } from '../../src/queue/enqueue.ts';
 import { orderJobId } from '../../src/queue/jobs.ts';
 import { createQueues } from '../../src/queue/queues.ts';
-import { cleanupAfterEach } from '../helpers/cleanup.ts';
 import { runCli } from '../helpers/cli.ts';
 import {
   attribute,
@@ -22,8 +21,6 @@ import {
   testConfig,
 } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/wait.ts';
-
-const cleanup = cleanupAfterEach();
 
 const env = { PATH: process.env.PATH };
 const CLI_SOURCE = fileURLToPath(new URL('../../cli/ordermanagement.ts', import.meta.url));
@@ -82,9 +79,9 @@ describe('ordermanagement replay', () => {
 
   async function setup(faults: Parameters<typeof startSim>[1] = { errorRate: 0 }, start = true) {
     h = await startSim({ orders: 5, stock: { oak: 100, maple: 100, birch: 100, elm: 100, pine: 100 } }, faults);
-    cleanup(() => h.sim.close());
+    onTestFinished(() => h.sim.close());
     p = await startPipeline(testConfig(h.sim, { RETRY_ATTEMPTS: '2', RETRY_BACKOFF_MS: '1' }));
-    cleanup(() => p.close());
+    onTestFinished(() => p.close());
     if (!start) await p.workers.processOrder.pause();
   }
 
@@ -168,10 +165,10 @@ describe('ordermanagement replay', () => {
 describe('every command', () => {
   it('answers --help with its usage, options and variables, and does nothing else', async () => {
     const h = await startSim({ orders: 0, stock: {} });
-    cleanup(() => h.sim.close());
+    onTestFinished(() => h.sim.close());
     const config = testConfig(h.sim);
     const queues = createQueues(config, 'fail-fast', createLogger('error'));
-    cleanup(() => queues.close());
+    onTestFinished(() => queues.close());
     for (const name of Object.keys(COMMANDS)) {
       const result = await runCli([name, '--help'], childEnv(config));
       expect(result, name).toMatchObject({ code: 0, stderr: '' });
@@ -215,14 +212,14 @@ describe('a port already in use', () => {
     ['worker', 'HEALTH_PORT'],
   ])('stops %s at start, naming %s', async (role, variable) => {
     const h = await startSim({ orders: 3, stock: {} });
-    cleanup(() => h.sim.close());
+    onTestFinished(() => h.sim.close());
     const taken = createServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
-    cleanup(() => new Promise((resolve) => taken.close(resolve)));
+    onTestFinished(() => new Promise<void>((resolve) => taken.close(() => resolve())));
     const port = (taken.address() as AddressInfo).port;
     const config = testConfig(h.sim);
     const queues = createQueues(config, 'fail-fast', createLogger('error'));
-    cleanup(async () => {
+    onTestFinished(async () => {
       await queues.orders.obliterate({ force: true });
       await queues.close();
     });
@@ -240,10 +237,10 @@ describe('a port already in use', () => {
 describe('replay of many orders against a flaky Order API', () => {
   it('retries transient failures, goes on with the others, and ends with a summary', async () => {
     const h = await startSim({ orders: 10, stock: {} }, { errorRate: 0.5 });
-    cleanup(() => h.sim.close());
+    onTestFinished(() => h.sim.close());
     const config = testConfig(h.sim, { RETRY_ATTEMPTS: '20', RETRY_BACKOFF_MS: '1', RETRY_BACKOFF_MAX_MS: '5' });
     const queues = createQueues(config, 'fail-fast', createLogger('error'));
-    cleanup(async () => {
+    onTestFinished(async () => {
       await queues.orders.obliterate({ force: true });
       await queues.close();
     });
@@ -274,7 +271,7 @@ describe('signals', () => {
       output += chunk.toString();
     });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    cleanup(async () => {
+    onTestFinished(async () => {
       if (child.exitCode === null) child.kill('SIGKILL');
       await exited;
     });
@@ -303,7 +300,7 @@ describe('ordermanagement demo', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    cleanup(async () => {
+    onTestFinished(async () => {
       if (child.exitCode === null) child.kill('SIGKILL');
       await exited;
     });

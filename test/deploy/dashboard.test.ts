@@ -3,16 +3,14 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { freePort } from '../../cli/redis-server.ts';
 import { WOOD_TYPES } from '../../src/domain/order.ts';
 import { createRandom } from '../../src/random.ts';
-import { cleanupAfterEach } from '../helpers/cleanup.ts';
 import { spawnCli } from '../helpers/cli.ts';
 import { childEnv, startSim, testConfig } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/wait.ts';
 
-const cleanup = cleanupAfterEach();
 const PROMETHEUS = '/usr/bin/prometheus';
 const ARTIFACTS = new URL('../../test-artifacts', import.meta.url);
 
@@ -48,7 +46,7 @@ async function startPrometheus(target: string): Promise<{ query(expr: string): P
     { stdio: 'ignore' },
   );
   const exited = new Promise((resolve) => child.once('exit', resolve));
-  cleanup(async () => {
+  onTestFinished(async () => {
     child.kill('SIGTERM');
     await exited;
     rmSync(dir, { recursive: true, force: true });
@@ -79,13 +77,13 @@ describe('the Grafana dashboard against a real Prometheus scraping the app', () 
       { orders: 0, stock: { oak: 1e6, maple: 1e6, birch: 1e6, pine: 1e6 } },
       { errorRate: 0.05, latencyMs: 5 },
     );
-    cleanup(() => h.sim.close());
+    onTestFinished(() => h.sim.close());
     const metricsPort = await freePort();
     const app = spawnCli(['start'], {
       ...childEnv(testConfig(h.sim, { INTERVAL_SECONDS: '0.5', PAGE_SIZE: '100', ERROR_RATE: '0.05' })),
       METRICS_PORT: String(metricsPort),
     });
-    cleanup(async () => {
+    onTestFinished(async () => {
       if (app.child.exitCode === null) app.child.kill('SIGKILL');
       await app.exited;
     });

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { setTimeout as outage } from 'node:timers/promises';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { type RedisServer, startRedisServer } from '../../cli/redis-server.ts';
 import { createUpstream } from '../../src/clients/upstream.ts';
 import type { WoodType } from '../../src/domain/order.ts';
@@ -10,7 +10,6 @@ import { replayOrder } from '../../src/queue/replay.ts';
 import { createRandom } from '../../src/random.ts';
 import type { SimFaults } from '../../src/sim/server.ts';
 import type { Ledger } from '../../src/stock/ledger.ts';
-import { cleanupAfterEach } from '../helpers/cleanup.ts';
 import { type LongRunning, runCli, spawnCli } from '../helpers/cli.ts';
 import {
   attribute,
@@ -47,8 +46,6 @@ interface Run {
   redisKills: number;
 }
 
-const cleanup = cleanupAfterEach();
-
 const results: Record<string, unknown>[] = [];
 afterAll(() => {
   const dir = new URL('../../test-artifacts', import.meta.url);
@@ -66,16 +63,16 @@ async function start(options: {
   roles?: string[];
 }): Promise<Run> {
   const redis = await startRedisServer({ appendOnly: options.appendOnly ?? true });
-  cleanup(() => redis.destroy());
+  onTestFinished(() => redis.destroy());
   const h = await startSim(
     { orders: options.orders ?? ORDERS, stock: STOCK, seed: 11 },
     { errorRate: 0.2, nonAtomic: true, honourIdempotencyKey: false, latencyMs: 5, ...options.sim },
   );
-  cleanup(() => h.sim.close());
+  onTestFinished(() => h.sim.close());
   const proxies = options.proxy
     ? { orders: await startProxy(h.sim.orderUrl), stocks: await startProxy(h.sim.stockUrl) }
     : undefined;
-  if (proxies) cleanup(async () => Promise.all([proxies.orders.close(), proxies.stocks.close()]).then(() => {}));
+  if (proxies) onTestFinished(async () => Promise.all([proxies.orders.close(), proxies.stocks.close()]).then(() => {}));
   const config = testConfig(h.sim, {
     REDIS_URL: redis.url,
     ...(proxies ? { API_URL_ORDERS: proxies.orders.url, API_URL_STOCKS: proxies.stocks.url } : {}),
@@ -93,7 +90,7 @@ async function start(options: {
     ...options.env,
   });
   const queues = createQueues(config, 'blocking', createLogger('error'));
-  cleanup(() => queues.close());
+  onTestFinished(() => queues.close());
   const env = childEnv(config);
   const run: Run = {
     h,
@@ -106,7 +103,7 @@ async function start(options: {
     kills: 0,
     redisKills: 0,
   };
-  cleanup(async () => {
+  onTestFinished(async () => {
     for (const proc of run.processes) if (proc.child.exitCode === null) proc.child.kill('SIGKILL');
     await Promise.all(run.processes.map((proc) => proc.exited));
   });
@@ -272,7 +269,7 @@ describe('fault matrix', () => {
           () => {},
         );
     }, 150);
-    cleanup(() => clearInterval(breaker));
+    onTestFinished(() => clearInterval(breaker));
     await progressed(run, 200);
     clearInterval(breaker);
     expect(broken).toBeGreaterThan(10);
@@ -282,7 +279,7 @@ describe('fault matrix', () => {
 
   it('refuses unsafe timings at start: a job lock or stock-lock lease shorter than a request', async () => {
     const h = await startSim({ orders: 0, stock: {} });
-    cleanup(() => h.sim.close());
+    onTestFinished(() => h.sim.close());
     const env = childEnv(testConfig(h.sim));
     const jobLock = await runCli(['worker'], { ...env, JOB_LOCK_MS: '1' });
     expect(jobLock.code).toBe(78);

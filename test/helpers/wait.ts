@@ -1,17 +1,22 @@
+import { vi } from 'vitest';
+
 /**
- * Polls `check` until it returns a value other than false/undefined, or throws after `timeoutMs`
- * with the last state described: tests wait on conditions, never on fixed sleeps.
+ * `vi.waitFor` for a condition rather than an assertion: polls `check` until it returns a value
+ * other than false/undefined, and names what was awaited when the deadline passes. Tests wait on
+ * conditions, never on fixed sleeps.
  */
-export async function waitFor<T>(
+export function waitFor<T>(
   what: string,
   check: () => T | false | undefined | Promise<T | false | undefined>,
   { timeoutMs = 30_000, intervalMs = 50 }: { timeoutMs?: number; intervalMs?: number } = {},
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== false && value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
+  return vi.waitFor(
+    async () => {
+      const value = await check();
+      if (value === false || value === undefined)
+        throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+      return value;
+    },
+    { timeout: timeoutMs, interval: intervalMs },
+  );
 }

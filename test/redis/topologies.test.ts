@@ -1,27 +1,24 @@
 import { Cluster } from 'ioredis';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { startRedisServer } from '../../cli/redis-server.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { upsertCycleScheduler } from '../../src/queue/scheduler.ts';
 import { createRedis } from '../../src/redis/connection.ts';
-import { cleanupAfterEach } from '../helpers/cleanup.ts';
 import { spawnCli } from '../helpers/cli.ts';
 import { childEnv, EXACT, invariants, startPipeline, startSim, testConfig } from '../helpers/pipeline.ts';
 import { startRedisCluster } from '../helpers/redis-cluster.ts';
 import { waitFor } from '../helpers/wait.ts';
-
-const cleanup = cleanupAfterEach();
 
 const STOCK = { oak: 10_000, maple: 10_000, birch: 10_000, elm: 10_000, pine: 10_000 };
 
 describe('Redis beyond one plain node', () => {
   it('runs the pipeline on a 3-master Redis Cluster, with every key of the flow in one slot', async () => {
     const cluster = await startRedisCluster();
-    cleanup(() => cluster.destroy());
+    onTestFinished(() => cluster.destroy());
     const h = await startSim({ orders: 150, stock: STOCK });
-    cleanup(() => h.sim.close());
+    onTestFinished(() => h.sim.close());
     const p = await startPipeline(testConfig(h.sim, { REDIS_CLUSTER_NODES: cluster.nodes, PAGE_SIZE: '40' }));
-    cleanup(() => p.close());
+    onTestFinished(() => p.close());
     expect(p.queues.redis).toBeInstanceOf(Cluster);
     await upsertCycleScheduler(p.queues.cycles, p.config);
     await waitFor('every order to ship', () => h.store.countByStatus().shipped === 150, { timeoutMs: 60_000 });
@@ -51,28 +48,28 @@ describe('Redis beyond one plain node', () => {
 
   it('authenticates with the password in REDIS_URL', async () => {
     const server = await startRedisServer({ password: 'p@ss word' });
-    cleanup(() => server.destroy());
+    onTestFinished(() => server.destroy());
     const url = server.url.replace('redis://', `redis://:${encodeURIComponent('p@ss word')}@`);
     const redis = createRedis(loadConfig({ REDIS_URL: url }), 'fail-fast');
-    cleanup(async () => redis.disconnect());
+    onTestFinished(async () => redis.disconnect());
     expect(await redis.ping()).toBe('PONG');
     const anonymous = createRedis(loadConfig({ REDIS_URL: server.url }), 'fail-fast');
     anonymous.on('error', () => {});
-    cleanup(async () => anonymous.disconnect());
+    onTestFinished(async () => anonymous.disconnect());
     await expect(anonymous.ping()).rejects.toThrow(/NOAUTH/);
   });
 
   it('never logs the Redis password, whatever a worker process reports', async () => {
     const server = await startRedisServer({ password: 'hunter2-secret' });
-    cleanup(() => server.destroy());
+    onTestFinished(() => server.destroy());
     const h = await startSim({ orders: 0, stock: {} });
-    cleanup(() => h.sim.close());
+    onTestFinished(() => h.sim.close());
     const config = testConfig(h.sim, {
       REDIS_URL: server.url.replace('redis://', 'redis://:hunter2-secret@'),
       LOG_LEVEL: 'info',
     });
     const worker = spawnCli(['worker'], childEnv(config));
-    cleanup(async () => {
+    onTestFinished(async () => {
       if (worker.child.exitCode === null) worker.child.kill('SIGKILL');
       await worker.exited;
     });

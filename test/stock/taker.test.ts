@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { type RedisServer, startRedisServer } from '../../cli/redis-server.ts';
 import type { StockApi } from '../../src/clients/stock-api.ts';
 import { createUpstream } from '../../src/clients/upstream.ts';
@@ -12,7 +12,6 @@ import type { SimFaults } from '../../src/sim/server.ts';
 import { createLedger, type Ledger } from '../../src/stock/ledger.ts';
 import { createStockLock, type StockLock } from '../../src/stock/lock.ts';
 import { createStockTaker, type StockTaker } from '../../src/stock/taker.ts';
-import { cleanupAfterEach } from '../helpers/cleanup.ts';
 import { startGate } from '../helpers/gate.ts';
 import { capturingLogger } from '../helpers/logs.ts';
 import { type SimHarness, startSim, testConfig } from '../helpers/pipeline.ts';
@@ -30,7 +29,6 @@ afterAll(async () => {
   await server.destroy();
 });
 
-const cleanup = cleanupAfterEach();
 const logger = createLogger('error');
 
 interface Setup {
@@ -51,9 +49,9 @@ async function setup(
     { orders: 0, stock: options.stock ?? { oak: 1000, pine: 1000, birch: 1000, maple: 1000 } },
     { honourIdempotencyKey: false, ...faults },
   );
-  cleanup(() => h.sim.close());
+  onTestFinished(() => h.sim.close());
   const upstream = createUpstream(testConfig(h.sim, { HTTP_TIMEOUT_MS: String(options.timeoutMs ?? 2000) }));
-  cleanup(() => upstream.close());
+  onTestFinished(() => upstream.close());
   const prefix = `{taker-${randomUUID().slice(0, 8)}}`;
   const ledger = createLedger(redis, { queuePrefix: prefix, ledgerKeepSeconds: 3600 });
   const lock = createStockLock(redis, { prefix, leaseMs: (options.timeoutMs ?? 2000) + 1000 });
@@ -77,7 +75,7 @@ async function setup(
         logger,
         ...overrides,
       });
-      cleanup(() => taker.close());
+      onTestFinished(() => taker.close());
       return taker;
     },
   };
@@ -480,7 +478,7 @@ describe('the stock taker, coalescing the orders that wait for one wood type', (
       { orders: 0, stock: { pine: 30 } },
       { errorRate: 0, nonAtomic: true, honourIdempotencyKey: false },
     );
-    cleanup(() => h.sim.close());
+    onTestFinished(() => h.sim.close());
     let reads = 0;
     // Someone takes 8 pine right after the level is read for the retake.
     const stocks = await startGate(h.sim.stockUrl, {
@@ -491,9 +489,9 @@ describe('the stock taker, coalescing the orders that wait for one wood type', (
         return answer;
       },
     });
-    cleanup(() => stocks.close());
+    onTestFinished(() => stocks.close());
     const upstream = createUpstream(testConfig(h.sim, { API_URL_STOCKS: stocks.url }));
-    cleanup(() => upstream.close());
+    onTestFinished(() => upstream.close());
     const prefix = `{taker-${randomUUID().slice(0, 8)}}`;
     const taker = createStockTaker({
       stockApi: upstream.stockApi,
@@ -507,7 +505,7 @@ describe('the stock taker, coalescing the orders that wait for one wood type', (
       random: createRandom(1),
       logger,
     });
-    cleanup(() => taker.close());
+    onTestFinished(() => taker.close());
     // Quantities 4, 5, … 9: 39 in all against 30. At the retake the level reads 30, then is 22.
     const orders = [4, 5, 6, 7, 8, 9].map((quantity) => order('pine', quantity));
     const outcomes = await Promise.all(orders.map((o) => taker.take(o)));

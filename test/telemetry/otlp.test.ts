@@ -1,14 +1,11 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { freePort, startRedisServer } from '../../cli/redis-server.ts';
-import { cleanupAfterEach } from '../helpers/cleanup.ts';
 import { spawnCli } from '../helpers/cli.ts';
 import { childEnv, startSim, testConfig } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/wait.ts';
-
-const cleanup = cleanupAfterEach();
 
 interface OtlpSpan {
   name: string;
@@ -51,7 +48,7 @@ async function receiver(): Promise<{ url: string; received: Received }> {
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanup(async () => {
+  onTestFinished(async () => {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   });
@@ -62,7 +59,7 @@ describe('telemetry of the ordermanagement command in a real process (no preload
   it('instruments undici and ioredis, sends traces, metrics and logs over OTLP/HTTP, and serves a Prometheus scrape', async () => {
     const otlp = await receiver();
     const h = await startSim({ orders: 3, stock: { oak: 100, maple: 100, birch: 100, elm: 100, pine: 100 } });
-    cleanup(() => h.sim.close());
+    onTestFinished(() => h.sim.close());
     const config = testConfig(h.sim, { INTERVAL_SECONDS: '60' });
     const metricsPort = await freePort();
     const proc = spawnCli(['start'], {
@@ -75,7 +72,7 @@ describe('telemetry of the ordermanagement command in a real process (no preload
       LOG_LEVEL: 'info',
       METRICS_PORT: String(metricsPort),
     });
-    cleanup(async () => {
+    onTestFinished(async () => {
       if (proc.child.exitCode === null) proc.child.kill('SIGKILL');
       await proc.exited;
     });
@@ -116,15 +113,15 @@ describe('telemetry of the ordermanagement command in a real process (no preload
 describe('the metrics endpoint while Redis is down', () => {
   it('answers within a second, with the counters and the last known queue depths', async () => {
     const redis = await startRedisServer();
-    cleanup(() => redis.destroy());
+    onTestFinished(() => redis.destroy());
     const h = await startSim({ orders: 2, stock: { oak: 100, maple: 100, birch: 100, elm: 100, pine: 100 } });
-    cleanup(() => h.sim.close());
+    onTestFinished(() => h.sim.close());
     const metricsPort = await freePort();
     const proc = spawnCli(['start'], {
       ...childEnv(testConfig(h.sim, { REDIS_URL: redis.url, INTERVAL_SECONDS: '60' })),
       METRICS_PORT: String(metricsPort),
     });
-    cleanup(async () => {
+    onTestFinished(async () => {
       if (proc.child.exitCode === null) proc.child.kill('SIGKILL');
       await proc.exited;
     });

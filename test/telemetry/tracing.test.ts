@@ -2,9 +2,8 @@ import { Writable } from 'node:stream';
 import { SpanStatusCode } from '@opentelemetry/api';
 import { MetricReader } from '@opentelemetry/sdk-metrics';
 import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import winston from 'winston';
-import { cleanupAfterEach } from '../helpers/cleanup.ts';
 
 // The SDK starts before the application's modules are imported, as in the preload. (Vitest loads
 // CommonJS dependencies such as ioredis through require, which the SDK patches without the ESM
@@ -26,7 +25,6 @@ const { startPipeline, startSim, testConfig } = await import('../helpers/pipelin
 const { waitFor } = await import('../helpers/wait.ts');
 const { recordSentRequests } = await import('../helpers/sent-headers.ts');
 
-const cleanup = cleanupAfterEach();
 afterEach(() => exporter.reset());
 afterAll(() => shutdownTelemetry());
 
@@ -36,7 +34,7 @@ const parentId = (span: ReadableSpan) => span.parentSpanContext?.spanId;
 
 async function runCycles(count: number, orders: number, env: Record<string, string> = {}, lines: string[] = []) {
   const h = await startSim({ orders, stock: STOCK });
-  cleanup(() => h.sim.close());
+  onTestFinished(() => h.sim.close());
   const config = testConfig(h.sim, env);
   const capture = new winston.transports.Stream({
     stream: new Writable({
@@ -47,7 +45,7 @@ async function runCycles(count: number, orders: number, env: Record<string, stri
     }),
   });
   const p = await startPipeline(config, createLogger('info', {}, [capture]));
-  cleanup(() => p.close());
+  onTestFinished(() => p.close());
   for (let i = 0; i < count; i++) {
     const cycle = await p.queues.cycles.add(CYCLE_JOB, {});
     await waitFor('the cycle to complete', async () => (await p.queues.cycles.getJob(cycle.id as string))?.finishedOn);
@@ -155,9 +153,9 @@ describe('replays', () => {
       { orders: 1, stock: STOCK },
       { errorRate: 0, statusUpdateErrorRate: 1, statusUpdateErrorStatus: 403 },
     );
-    cleanup(() => h.sim.close());
+    onTestFinished(() => h.sim.close());
     const p = await startPipeline(testConfig(h.sim, { RETRY_ATTEMPTS: '1' }));
-    cleanup(() => p.close());
+    onTestFinished(() => p.close());
     const cycle = await p.queues.cycles.add(CYCLE_JOB, {});
     await waitFor('the cycle to complete', async () => (await p.queues.cycles.getJob(cycle.id as string))?.finishedOn);
     await processor.forceFlush();
@@ -166,7 +164,7 @@ describe('replays', () => {
 
     h.options.statusUpdateErrorRate = 0;
     const upstream = createUpstream(p.config);
-    cleanup(() => upstream.close());
+    onTestFinished(() => upstream.close());
     expect((await replayOrder({ orderApi: upstream.orderApi, queues: p.queues, ledger: p.ledger }, '1')).result).toBe(
       'retried',
     );

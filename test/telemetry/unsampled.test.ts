@@ -1,8 +1,7 @@
 import { Writable } from 'node:stream';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
-import { afterAll, expect, it } from 'vitest';
+import { afterAll, expect, it, onTestFinished } from 'vitest';
 import winston from 'winston';
-import { cleanupAfterEach } from '../helpers/cleanup.ts';
 
 // Production samples: here nothing is. The sampler comes from the environment, as in a deployment.
 process.env.OTEL_TRACES_SAMPLER = 'always_off';
@@ -15,13 +14,12 @@ const { startPipeline, startSim, testConfig } = await import('../helpers/pipelin
 const { waitFor } = await import('../helpers/wait.ts');
 const { recordSentRequests } = await import('../helpers/sent-headers.ts');
 
-const cleanup = cleanupAfterEach();
 afterAll(() => shutdownTelemetry());
 
 it('leaves requests of an unsampled trace alone, yet logs and job data keep its trace id', async () => {
   const sent = recordSentRequests();
   const h = await startSim({ orders: 4, stock: { oak: 100, maple: 100, birch: 100, elm: 100, pine: 100 } });
-  cleanup(() => h.sim.close());
+  onTestFinished(() => h.sim.close());
   const lines: string[] = [];
   const capture = new winston.transports.Stream({
     stream: new Writable({
@@ -32,7 +30,7 @@ it('leaves requests of an unsampled trace alone, yet logs and job data keep its 
     }),
   });
   const p = await startPipeline(testConfig(h.sim), createLogger('info', {}, [capture]));
-  cleanup(() => p.close());
+  onTestFinished(() => p.close());
   const cycle = await p.queues.cycles.add(CYCLE_JOB, {});
   await waitFor('the cycle to complete', async () => (await p.queues.cycles.getJob(cycle.id as string))?.finishedOn);
   expect(h.store.countByStatus().shipped).toBe(4);

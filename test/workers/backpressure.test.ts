@@ -1,12 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import type { FanOutCounts } from '../../src/queue/jobs.ts';
 import { upsertCycleScheduler } from '../../src/queue/scheduler.ts';
-import { cleanupAfterEach } from '../helpers/cleanup.ts';
 import { EXACT, invariants, startPipeline, startSim, testConfig } from '../helpers/pipeline.ts';
 import { startProxy } from '../helpers/proxy.ts';
 import { waitFor } from '../helpers/wait.ts';
-
-const cleanup = cleanupAfterEach();
 
 describe('backpressure', () => {
   it('adds only a probe of orders per cycle while the Stock API keeps failing, and resumes when it answers', async () => {
@@ -14,9 +11,9 @@ describe('backpressure', () => {
       orders: 60,
       stock: { oak: 10_000, maple: 10_000, birch: 10_000, elm: 10_000, pine: 10_000 },
     });
-    cleanup(() => h.sim.close());
+    onTestFinished(() => h.sim.close());
     const stocks = await startProxy(h.sim.stockUrl);
-    cleanup(() => stocks.close());
+    onTestFinished(() => stocks.close());
     await stocks.set('refuse');
     const p = await startPipeline(
       testConfig(h.sim, {
@@ -28,7 +25,7 @@ describe('backpressure', () => {
         BACKPRESSURE_PROBE_ORDERS: '5',
       }),
     );
-    cleanup(() => p.close());
+    onTestFinished(() => p.close());
     await upsertCycleScheduler(p.queues.cycles, p.config);
 
     const fanOuts = async () =>

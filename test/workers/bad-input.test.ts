@@ -1,16 +1,13 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { CYCLE_JOB, PROCESS_ORDER_JOB, type ProcessOrderData } from '../../src/queue/jobs.ts';
-import { cleanupAfterEach } from '../helpers/cleanup.ts';
 import { type RunningPipeline, startPipeline, startSim, testConfig } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/wait.ts';
 
-const cleanup = cleanupAfterEach();
-
 async function setup(orders: number) {
   const h = await startSim({ orders, stock: { oak: 1000, maple: 1000, birch: 1000, elm: 1000, pine: 1000 } });
-  cleanup(() => h.sim.close());
+  onTestFinished(() => h.sim.close());
   const p: RunningPipeline = await startPipeline(testConfig(h.sim));
-  cleanup(() => p.close());
+  onTestFinished(() => p.close());
   return { h, p };
 }
 

@@ -1,13 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { parseRetryAfter } from '../../src/clients/http.ts';
 import { CYCLE_JOB, orderJobId } from '../../src/queue/jobs.ts';
-import { cleanupAfterEach } from '../helpers/cleanup.ts';
 import { type Forged, type GateRules, startGate } from '../helpers/gate.ts';
 import { capturingLogger } from '../helpers/logs.ts';
 import { type RunningPipeline, type SimHarness, startPipeline, startSim, testConfig } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/wait.ts';
 
-const cleanup = cleanupAfterEach();
 const STOCK = { oak: 1000, maple: 1000, birch: 1000, elm: 1000, pine: 1000 };
 
 /** The simulator behind hostile Order and Stock APIs; workers in this process log into `lines`. */
@@ -17,14 +15,16 @@ async function hostile(
   env: Record<string, string> = {},
 ): Promise<{ h: SimHarness; p: RunningPipeline; lines: Record<string, unknown>[] }> {
   const h = await startSim({ orders, stock: STOCK });
-  cleanup(() => h.sim.close());
+  onTestFinished(() => h.sim.close());
   const orderGate = await startGate(h.sim.orderUrl, rules.orders ?? {});
   const stockGate = await startGate(h.sim.stockUrl, rules.stocks ?? {});
-  cleanup(() => Promise.all([orderGate.close(), stockGate.close()]));
+  onTestFinished(async () => {
+    await Promise.all([orderGate.close(), stockGate.close()]);
+  });
   const config = testConfig(h.sim, { API_URL_ORDERS: orderGate.url, API_URL_STOCKS: stockGate.url, ...env });
   const { logger, lines } = capturingLogger('warn');
   const p = await startPipeline(config, logger);
-  cleanup(() => p.close());
+  onTestFinished(() => p.close());
   return { h, p, lines };
 }
 

@@ -1,7 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { CYCLE_JOB } from '../../src/queue/jobs.ts';
 import { upsertCycleScheduler } from '../../src/queue/scheduler.ts';
-import { cleanupAfterEach } from '../helpers/cleanup.ts';
 import { startGate } from '../helpers/gate.ts';
 import {
   attribute,
@@ -15,17 +14,15 @@ import {
 } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/wait.ts';
 
-const cleanup = cleanupAfterEach();
-
 async function harness(...args: Parameters<typeof startSim>): Promise<SimHarness> {
   const h = await startSim(...args);
-  cleanup(() => h.sim.close());
+  onTestFinished(() => h.sim.close());
   return h;
 }
 
 async function pipeline(...args: Parameters<typeof testConfig>): Promise<RunningPipeline> {
   const p = await startPipeline(testConfig(...args));
-  cleanup(() => p.close());
+  onTestFinished(() => p.close());
   return p;
 }
 
@@ -221,7 +218,7 @@ describe('cycles', () => {
         await running.workers.processOrder.pause();
       },
     });
-    cleanup(() => orders.close());
+    onTestFinished(() => orders.close());
     p = await pipeline(h.sim, { PAGE_SIZE: '100', API_URL_ORDERS: orders.url });
     const cycle = await p.queues.cycles.add(CYCLE_JOB, {});
     const fanOut = await waitFor(
@@ -239,7 +236,7 @@ describe('cycles', () => {
     const h = await harness({ orders: 60, stock: {} }, { errorRate: 0, latencyMs: 20 });
     const config = testConfig(h.sim, { PAGE_SIZE: '5' });
     const replicas = [await startPipeline(config), await startPipeline(config)];
-    cleanup(async () => {
+    onTestFinished(async () => {
       for (const replica of replicas) await replica.close();
     });
     // No order worker runs, so each cycle's fan-out walks all 12 pages.

@@ -1,20 +1,17 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { createUpstream } from '../../src/clients/upstream.ts';
 import { createLogger } from '../../src/logger.ts';
 import { CYCLE_JOB, orderJobId } from '../../src/queue/jobs.ts';
 import { createQueues, type Queues } from '../../src/queue/queues.ts';
 import { createRandom } from '../../src/random.ts';
 import { createCycleProcessor } from '../../workers/cycle.ts';
-import { cleanupAfterEach } from '../helpers/cleanup.ts';
 import { type LongRunning, runCli, spawnCli } from '../helpers/cli.ts';
 import { childEnv, EXACT, invariants, startSim, testConfig } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/wait.ts';
 
-const cleanup = cleanupAfterEach();
-
 function queuesFor(config: ReturnType<typeof testConfig>): Queues {
   const queues = createQueues(config, 'blocking', createLogger('error'));
-  cleanup(async () => {
+  onTestFinished(async () => {
     await queues.cycles.obliterate({ force: true });
     await queues.orders.obliterate({ force: true });
     await queues.close();
@@ -23,7 +20,7 @@ function queuesFor(config: ReturnType<typeof testConfig>): Queues {
 }
 
 function track(proc: LongRunning): LongRunning {
-  cleanup(async () => {
+  onTestFinished(async () => {
     if (proc.child.exitCode === null) proc.child.kill('SIGKILL');
     await proc.exited;
   });
@@ -36,7 +33,7 @@ describe('replicas', () => {
       { orders: 300, stock: { oak: 400, maple: 10_000, birch: 10_000, elm: 10_000, pine: 10_000 } },
       { errorRate: 0, latencyMs: 5 },
     );
-    cleanup(() => h.sim.close());
+    onTestFinished(() => h.sim.close());
     const config = testConfig(h.sim, { WORKER_CONCURRENCY: '20', PAGE_SIZE: '50' });
     const queues = queuesFor(config);
     const env = childEnv(config);
@@ -58,7 +55,7 @@ describe('replicas', () => {
 
   it('keeps one schedule however often and from however many processes the scheduler runs', async () => {
     const h = await startSim({ orders: 0, stock: {} });
-    cleanup(() => h.sim.close());
+    onTestFinished(() => h.sim.close());
     const config = testConfig(h.sim, { INTERVAL_SECONDS: '5' });
     const queues = queuesFor(config);
     const env = childEnv(config);
@@ -76,11 +73,11 @@ describe('replicas', () => {
 
   it('overlapping cycles never enqueue an order twice', async () => {
     const h = await startSim({ orders: 200, stock: {} });
-    cleanup(() => h.sim.close());
+    onTestFinished(() => h.sim.close());
     const config = testConfig(h.sim, { PAGE_SIZE: '20' });
     const queues = queuesFor(config);
     const upstream = createUpstream(config);
-    cleanup(() => upstream.close());
+    onTestFinished(() => upstream.close());
     const process = createCycleProcessor({
       orderApi: upstream.orderApi,
       queues,

@@ -1,31 +1,28 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { startRedisServer } from '../../cli/redis-server.ts';
 import { createLogger } from '../../src/logger.ts';
 import { enqueueOrders } from '../../src/queue/enqueue.ts';
 import { createQueues } from '../../src/queue/queues.ts';
 import { upsertCycleScheduler } from '../../src/queue/scheduler.ts';
-import { cleanupAfterEach } from '../helpers/cleanup.ts';
 import { spawnCli } from '../helpers/cli.ts';
 import { childEnv, EXACT, invariants, startPipeline, startSim, testConfig } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/wait.ts';
 
-const cleanup = cleanupAfterEach();
-
 describe('resilience', () => {
   it('on SIGTERM finishes the jobs whose decrease is under way, hands back those waiting for a lock, and exits 0', async () => {
     const h = await startSim({ orders: 8, stock: { oak: 100, pine: 100 } });
-    cleanup(() => h.sim.close());
+    onTestFinished(() => h.sim.close());
     for (const order of h.store.orders.values()) order.wood_type = order.id <= 4 ? 'oak' : 'pine';
     // One request per order: with requests coalesced, every order waiting when the lock is granted goes along.
     const config = testConfig(h.sim, { WORKER_CONCURRENCY: '8', STOCK_BATCH_MAX: '1' });
     const queues = createQueues(config, 'blocking', createLogger('error'));
-    cleanup(async () => {
+    onTestFinished(async () => {
       await queues.orders.obliterate({ force: true });
       await queues.close();
     });
     const spawn = () => {
       const worker = spawnCli(['worker'], childEnv(config));
-      cleanup(async () => {
+      onTestFinished(async () => {
         if (worker.child.exitCode === null) worker.child.kill('SIGKILL');
         await worker.exited;
       });
@@ -54,16 +51,16 @@ describe('resilience', () => {
 
   it('survives a Redis restart mid-cycle: workers reconnect and finish every order', async () => {
     const redis = await startRedisServer({ appendOnly: true });
-    cleanup(() => redis.destroy());
+    onTestFinished(() => redis.destroy());
     const h = await startSim(
       { orders: 200, stock: { oak: 10_000, maple: 10_000, birch: 10_000, elm: 10_000, pine: 10_000 } },
       { errorRate: 0, latencyMs: 10 },
     );
-    cleanup(() => h.sim.close());
+    onTestFinished(() => h.sim.close());
     const p = await startPipeline(
       testConfig(h.sim, { REDIS_URL: redis.url, WORKER_CONCURRENCY: '10', PAGE_SIZE: '50' }),
     );
-    cleanup(() => p.close());
+    onTestFinished(() => p.close());
     await upsertCycleScheduler(p.queues.cycles, p.config);
     await waitFor('some orders shipped', () => h.store.countByStatus().shipped >= 40);
 

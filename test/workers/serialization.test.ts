@@ -1,20 +1,17 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { enqueueOrders } from '../../src/queue/enqueue.ts';
-import { cleanupAfterEach } from '../helpers/cleanup.ts';
 import { invariants, startPipeline, startSim, testConfig } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/wait.ts';
-
-const cleanup = cleanupAfterEach();
 
 /** 120 pine orders against a Stock API that reads, waits and writes back, like the reference one. */
 async function run(serialize: boolean) {
   const h = await startSim({ orders: 0, stock: { pine: 100_000 } }, { errorRate: 0, nonAtomic: true });
-  cleanup(() => h.sim.close());
+  onTestFinished(() => h.sim.close());
   for (let i = 0; i < 120; i++) h.store.createOrder('pine', 1 + (i % 3));
   const p = await startPipeline(
     testConfig(h.sim, { WORKER_CONCURRENCY: '30', SERIALIZE_STOCK_DECREASES: String(serialize) }),
   );
-  cleanup(() => p.close());
+  onTestFinished(() => p.close());
   await enqueueOrders(p.queues, [...h.store.orders.keys()]);
   await waitFor('every order to ship', () => h.store.countByStatus().shipped === 120);
   return invariants(h);

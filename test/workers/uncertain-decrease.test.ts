@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { createUpstream } from '../../src/clients/upstream.ts';
 import type { Logger } from '../../src/logger.ts';
 import { enqueueOrders } from '../../src/queue/enqueue.ts';
@@ -7,7 +7,6 @@ import { replayOrder } from '../../src/queue/replay.ts';
 import { upsertCycleScheduler } from '../../src/queue/scheduler.ts';
 import type { SimFaults } from '../../src/sim/server.ts';
 import { createStockLock } from '../../src/stock/lock.ts';
-import { cleanupAfterEach } from '../helpers/cleanup.ts';
 import { runCli } from '../helpers/cli.ts';
 import { startGate } from '../helpers/gate.ts';
 import { capturingLogger } from '../helpers/logs.ts';
@@ -25,7 +24,6 @@ import {
 import { startProxy } from '../helpers/proxy.ts';
 import { waitFor } from '../helpers/wait.ts';
 
-const cleanup = cleanupAfterEach();
 const STOCK = { oak: 100, maple: 100, birch: 100, elm: 100, pine: 100 };
 
 async function run(
@@ -38,9 +36,9 @@ async function run(
     { orders, stock: STOCK },
     { honourIdempotencyKey: false, ...faults, errorRate: faults.errorRate ?? 0 },
   );
-  cleanup(() => h.sim.close());
+  onTestFinished(() => h.sim.close());
   const p = await startPipeline(testConfig(h.sim, { RETRY_ATTEMPTS: '5', ...env }), logger);
-  cleanup(() => p.close());
+  onTestFinished(() => p.close());
   return { h, p };
 }
 
@@ -122,12 +120,12 @@ describe('a decrease whose answer is lost', () => {
 
   it('is sent again after a person answers that it was not taken', async () => {
     const h = await startSim({ orders: 2, stock: STOCK }, { errorRate: 0, honourIdempotencyKey: false });
-    cleanup(() => h.sim.close());
+    onTestFinished(() => h.sim.close());
     // The decrease never reaches the Stock API: the network holds it until the worker gives up.
     const stocks = await startProxy(h.sim.stockUrl);
-    cleanup(() => stocks.close());
+    onTestFinished(() => stocks.close());
     const p = await startPipeline(testConfig(h.sim, { HTTP_TIMEOUT_MS: '150', API_URL_STOCKS: stocks.url }));
-    cleanup(() => p.close());
+    onTestFinished(() => p.close());
     const [order, earlier] = [h.store.orders.get(1), h.store.orders.get(2)];
     if (order === undefined || earlier === undefined) throw new Error('no orders');
     earlier.wood_type = order.wood_type;
@@ -211,7 +209,7 @@ describe('jobs removed while their order is still registered', () => {
 describe('a wood type whose decrease in doubt cannot be resolved yet', () => {
   it('keeps its other orders waiting, not blocked, until the Stock API can say its level', async () => {
     const h = await startSim({ orders: 5, stock: STOCK }, { errorRate: 0, honourIdempotencyKey: false });
-    cleanup(() => h.sim.close());
+    onTestFinished(() => h.sim.close());
     for (const order of h.store.orders.values()) order.wood_type = 'maple';
     let decreases = 0;
     let levelsBroken = true;
@@ -227,7 +225,7 @@ describe('a wood type whose decrease in doubt cannot be resolved yet', () => {
         return undefined;
       },
     });
-    cleanup(() => stocks.close());
+    onTestFinished(() => stocks.close());
     const p = await startPipeline(
       testConfig(h.sim, {
         API_URL_STOCKS: stocks.url,
@@ -236,7 +234,7 @@ describe('a wood type whose decrease in doubt cannot be resolved yet', () => {
         RETRY_BACKOFF_MAX_MS: '200',
       }),
     );
-    cleanup(() => p.close());
+    onTestFinished(() => p.close());
     // The level is known before the trouble starts: read it once, then break it.
     levelsBroken = false;
     await p.ledger.setLevel(
@@ -275,7 +273,7 @@ describe('two people answering the same doubt at once', () => {
     h.store.addStock(order.wood_type, 11);
     await finished(p, 1);
     const upstream = createUpstream(p.config);
-    cleanup(() => upstream.close());
+    onTestFinished(() => upstream.close());
     const deps = { orderApi: upstream.orderApi, queues: p.queues, ledger: p.ledger };
     const answers = await Promise.all([
       replayOrder(deps, '1', 'decreased').catch((error: Error) => error.message),
