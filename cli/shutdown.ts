@@ -1,19 +1,15 @@
 import type { Logger } from '../src/logger.ts';
 import { shutdownTelemetry } from '../src/telemetry/sdk.ts';
-import { handleSignalsFromStart, onSignal } from './signals.ts';
+import { handleSignalsFromStart, onSignal, type StopReason } from './signals.ts';
 
 /**
- * On the first SIGTERM or SIGINT, runs `close` (which lets active jobs finish) and exits 0.
- * A watchdog ends the process with 1 if closing takes longer than `timeoutMs`; a second signal
- * ends it at once. Returns the same stop for other reasons to end (a closed output pipe).
+ * On the first SIGTERM or SIGINT (or a closed output), runs `close` (which lets active jobs finish)
+ * and exits 0. A watchdog ends the process with 1 if closing takes longer than `timeoutMs`; a second
+ * signal ends it at once.
  */
-export function exitOnSignals(
-  close: () => Promise<void>,
-  logger: Logger,
-  timeoutMs: number,
-): (reason: NodeJS.Signals | string) => void {
+export function exitOnSignals(close: () => Promise<void>, logger: Logger, timeoutMs: number): void {
   let closing = false;
-  const stop = (reason: NodeJS.Signals | string) => {
+  const stop = (reason: StopReason) => {
     if (closing) {
       logger.warn('second signal: exiting without waiting', { signal: reason });
       process.exit(130);
@@ -39,5 +35,4 @@ export function exitOnSignals(
   };
   handleSignalsFromStart();
   onSignal(stop);
-  return stop;
 }

@@ -60,14 +60,8 @@ export const demoCommand: Command = {
       throw error;
     }
     const logger = createLogger(base.logLevel, { role: 'demo' });
-    const stop = exitOnSignals(stopAll, logger, base.shutdownTimeoutMs);
-    // `npm run demo | head`: once nobody reads the output, stop as on Ctrl-C, private Redis included.
-    let unread = false;
-    process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code !== 'EPIPE' || unread) return;
-      unread = true;
-      stop('EPIPE');
-    });
+    // Ctrl-C, or `npm run demo | head` once nobody reads the output: stop, private Redis included.
+    exitOnSignals(stopAll, logger, base.shutdownTimeoutMs);
     return 'running';
   },
 };

@@ -293,6 +293,25 @@ async function namespaceInit(pid: number): Promise<number> {
   });
 }
 
+describe('a closed output', () => {
+  it('ends a command quietly with 0 (ordermanagement config | head -1), no EPIPE stack', async () => {
+    const child = spawn(process.execPath, [CLI_SOURCE, 'config'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    onTestFinished(async () => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await exited;
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    // The reader is gone before the command writes, as `head -1` is once it has its line.
+    child.stdout.destroy();
+    expect(await exited).toBe(0);
+    expect(stderr).toBe('');
+  });
+});
+
 describe('ordermanagement demo', () => {
   it('stops cleanly, its private Redis included, when its output is closed (npm run demo | head)', async () => {
     const child = spawn(process.execPath, [CLI_SOURCE, 'demo'], {
