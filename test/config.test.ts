@@ -92,8 +92,14 @@ describe('loadConfig', () => {
       REDIS_SERVICE_PORT_REDIS: '6379',
       STOCK_PORT: 'tcp://10.0.0.6:5001',
       BOARD_SERVICE_HOST: 'fd00::12',
+      // Services named board, metrics and health spell settings of ours.
+      BOARD_PORT: 'tcp://10.0.0.7:3000',
+      METRICS_PORT: 'tcp://10.0.0.8:9464',
+      HEALTH_PORT: 'tcp://10.0.0.9:8081',
     };
-    expect(loadConfig(links).redisUrl).toBe('redis://127.0.0.1:6379');
+    const config = loadConfig(links);
+    expect(config.redisUrl).toBe('redis://127.0.0.1:6379');
+    expect([config.boardPort, config.metricsPort, config.healthPort]).toEqual([3000, 0, 0]);
     // Not of a service link's shape: someone meant to set a port.
     expect(configProblems({ REDIS_PORT: '6380' })).toEqual([
       'REDIS_PORT: is not a setting of ordermanagement; did you mean REDIS_URL?',

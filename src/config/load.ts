@@ -53,8 +53,10 @@ const FAMILIES = [
 
 /**
  * Kubernetes gives every pod variables for each Service in its namespace (a Service named redis:
- * `REDIS_PORT=tcp://10.0.0.5:6379`, `REDIS_SERVICE_HOST=10.0.0.5`, ...). They share our prefixes but
- * are not settings: recognised by name and value together, they are left alone.
+ * `REDIS_PORT=tcp://10.0.0.5:6379`, `REDIS_SERVICE_HOST=10.0.0.5`, ...). They share our prefixes,
+ * and a Service named board or metrics even spells one of our settings (`BOARD_PORT=tcp://…`), but
+ * they are not settings: recognised by name and value together, they are left alone, so one Service
+ * cannot stop every pod of the namespace at start.
  */
 const SERVICE_LINK = [
   { name: /_PORT$/, value: /^(tcp|udp|sctp):\/\/[^\s/]+:\d+$/ },
@@ -72,7 +74,6 @@ const isServiceLink = (name: string, value: string): boolean =>
 function unknownVariables(env: NodeJS.ProcessEnv): string[] {
   return Object.entries(env)
     .filter(([name]) => !KNOWN.has(name) && FAMILIES.some((family) => name.startsWith(family)))
-    .filter(([name, value]) => !isServiceLink(name, value ?? ''))
     .map(([name]) => {
       const meant = closest(name, [...KNOWN]);
       return `${name}: is not a setting of ordermanagement${distance(name, meant) <= 3 ? `; did you mean ${meant}?` : ''}`;
@@ -123,7 +124,8 @@ function pairingProblems(config: Config): string[] {
  * Reads the configuration from `env` (the process environment by default) and validates every value.
  * @throws ConfigError naming each offending variable and what is wrong with it.
  */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(given: NodeJS.ProcessEnv = process.env): Config {
+  const env = Object.fromEntries(Object.entries(given).filter(([name, value]) => !isServiceLink(name, value ?? '')));
   // convict's schema type cannot express formats registered at run time; the values are checked below.
   const store = convict(SCHEMA as unknown as convict.Schema<Config>, { env: env as Record<string, string> });
   try {
