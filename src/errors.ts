@@ -43,6 +43,13 @@ export abstract class ProjectError extends Error {
   }
 }
 
+/** An error of this project's own that another attempt of the job may clear. */
+export abstract class RetryableError extends ProjectError {
+  override get retryable(): boolean {
+    return true;
+  }
+}
+
 export class ConfigError extends ProjectError {
   override readonly name = 'ConfigError';
   readonly code = ErrorCode.Config;
@@ -117,55 +124,39 @@ export class UpstreamError extends ProjectError {
 }
 
 /** The ERROR_RATE failure: drawn before any I/O, so it never changes state and is always safe to retry. */
-export class SimulatedFailure extends ProjectError {
+export class SimulatedFailure extends RetryableError {
   override readonly name = 'SimulatedFailure';
   readonly code = ErrorCode.SimulatedFailure;
   constructor(what: string) {
     super(`Simulated external API or DB failure (${what})`);
   }
-
-  override get retryable(): boolean {
-    return true;
-  }
 }
 
 /** Waited STOCK_LOCK_WAIT_MS for a wood type's lock. The upstream is not at fault: no backpressure. */
-export class StockLockTimeout extends ProjectError {
+export class StockLockTimeout extends RetryableError {
   override readonly name = 'StockLockTimeout';
   readonly code = ErrorCode.StockLockTimeout;
-  override get retryable(): boolean {
-    return true;
-  }
 }
 
 /** The worker is shutting down: the attempt is handed back before its decrease was sent. */
-export class ShuttingDown extends ProjectError {
+export class ShuttingDown extends RetryableError {
   override readonly name = 'ShuttingDown';
   readonly code = ErrorCode.ShuttingDown;
-  override get retryable(): boolean {
-    return true;
-  }
 }
 
 /** The order's decrease is in doubt and not resolved yet: a later attempt resolves it before anything else. */
-export class DecreaseInDoubt extends ProjectError {
+export class DecreaseInDoubt extends RetryableError {
   override readonly name = 'DecreaseInDoubt';
   readonly code = ErrorCode.DecreaseInDoubt;
-  override get retryable(): boolean {
-    return true;
-  }
 }
 
 /**
  * The order waits behind another decrease of its wood type whose answer was lost and could not be
  * resolved yet (the Stock API cannot say its level): nothing of this order was sent.
  */
-export class WoodTypeStalled extends ProjectError {
+export class WoodTypeStalled extends RetryableError {
   override readonly name = 'WoodTypeStalled';
   readonly code = ErrorCode.WoodTypeStalled;
-  override get retryable(): boolean {
-    return true;
-  }
 }
 
 /** Whether the order's decrease happened cannot be told from the Stock API: a person must say. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as errors from '../src/errors.ts';
-import { ErrorCode, ProjectError, UpstreamError } from '../src/errors.ts';
+import { ErrorCode, ProjectError, RetryableError, UpstreamError } from '../src/errors.ts';
 
 describe('the error taxonomy', () => {
   it('gives every code to one kind of error', () => {
@@ -11,7 +11,10 @@ describe('the error taxonomy', () => {
   it('gives each project error class a code from the list and its own name', () => {
     const classes = Object.values(errors as Record<string, unknown>).filter(
       (value): value is new (message: string) => ProjectError =>
-        typeof value === 'function' && value.prototype instanceof ProjectError && value !== UpstreamError,
+        typeof value === 'function' &&
+        value.prototype instanceof ProjectError &&
+        value !== UpstreamError &&
+        value !== RetryableError,
     );
     const made = classes.map((Class) =>
       Class.name === 'ConfigError' ? new errors.ConfigError(['X: bad']) : new Class('m'),
