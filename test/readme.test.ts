@@ -1,28 +1,198 @@
-import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { parseCommandLine } from '../cli/commands/command.ts';
 import { COMMANDS } from '../cli/commands/index.ts';
-import { describeConfig } from '../src/config/describe.ts';
+import { configMarkdown, describeConfig } from '../src/config/describe.ts';
 import { loadConfig } from '../src/config/load.ts';
+import { SCHEMA } from '../src/config/schema.ts';
+import { waitFor } from './helpers/wait.ts';
 
-const read = (path: string) => readFileSync(new URL(`../${path}`, import.meta.url), 'utf8');
+const ROOT = new URL('../', import.meta.url);
+const read = (path: string) => readFileSync(new URL(path, ROOT), 'utf8');
+const readme = read('README.md');
+const pkg = JSON.parse(read('package.json')) as { bin: Record<string, string>; scripts: Record<string, string> };
+
+/** The README's shell blocks, line by line (continuations joined, comments dropped), with the section they are in. */
+function shellLines(): { section: string; line: string }[] {
+  const lines: { section: string; line: string }[] = [];
+  let section = '';
+  for (const part of readme.split(/^(## .*)$/m)) {
+    if (part.startsWith('## ')) {
+      section = part.slice(3).trim();
+      continue;
+    }
+    for (const [, block] of part.matchAll(/```sh\n([\s\S]*?)```/g)) {
+      for (const line of (block ?? '').replace(/\\\n\s*/g, ' ').split('\n')) {
+        const command = line.replace(/\s+#.*$/, '').trim();
+        if (command !== '') lines.push({ section, line: command });
+      }
+    }
+  }
+  return lines;
+}
+
+const KNOWN_VARIABLES = new Set<string>(Object.values(SCHEMA).map((spec) => spec.env));
+
+/** `A=1 B=2 rest` → the variables, each a setting (or the standard OTEL_ ones), and `rest`. */
+function splitAssignments(line: string): { variables: string[]; rest: string } {
+  const variables: string[] = [];
+  let rest = line;
+  for (let m = /^([A-Z][A-Z0-9_]*)=(\S*)\s+/.exec(rest); m; m = /^([A-Z][A-Z0-9_]*)=(\S*)\s+/.exec(rest)) {
+    variables.push(m[1] as string);
+    rest = rest.slice(m[0].length);
+  }
+  return { variables, rest };
+}
+
+/** Throws unless `ordermanagement <args>` would be accepted: a known command, flags it takes. */
+function checkCommandLine(args: readonly string[]): void {
+  const [name, ...rest] = args;
+  const command = COMMANDS[name as keyof typeof COMMANDS];
+  if (command === undefined) throw new Error(`no command "${name}"`);
+  parseCommandLine(name as string, command, rest);
+}
+
+/** What each npm script of the form `… node dist/cli/ordermanagement.js <command>` runs. */
+function scriptCommand(script: string): string[] | undefined {
+  const m = /node dist\/cli\/ordermanagement\.js (\w+)$/.exec(pkg.scripts[script] ?? '');
+  return m ? [m[1] as string] : undefined;
+}
+
+/** Checks one line of a shell block: the programs, files, scripts, commands and variables it names exist. */
+function checkLine(line: string): void {
+  const { variables, rest } = splitAssignments(line);
+  for (const name of variables) expect(KNOWN_VARIABLES.has(name) || name.startsWith('OTEL_'), name).toBe(true);
+  const words = rest.split(/\s+/);
+  const [program, first, ...more] = words;
+  switch (program) {
+    case 'export':
+      for (const assignment of words.slice(1)) {
+        const name = assignment.split('=')[0] as string;
+        expect(KNOWN_VARIABLES.has(name), name).toBe(true);
+      }
+      return;
+    case 'npm': {
+      if (first === 'ci') {
+        expect(existsSync(new URL('package-lock.json', ROOT))).toBe(true);
+        return;
+      }
+      if (first === 'test') {
+        expect(pkg.scripts.test).toBeDefined();
+        return;
+      }
+      expect(first).toBe('run');
+      const [script, dashes, ...args] = more;
+      expect(pkg.scripts[script as string], `npm script ${script}`).toBeDefined();
+      const command = scriptCommand(script as string);
+      if (command) checkCommandLine([...command, ...(dashes === '--' ? args : [])]);
+      else expect(dashes, `${script} takes no arguments`).toBeUndefined();
+      return;
+    }
+    case 'node':
+      expect(first).toBe(Object.values(pkg.bin)[0]);
+      checkCommandLine(more);
+      return;
+    case 'docker':
+    case 'podman':
+      if (first === 'build') {
+        expect(existsSync(new URL('Dockerfile', ROOT))).toBe(true);
+        expect(words).toContain('ordermanagement:local');
+        return;
+      }
+      expect(first).toBe('compose');
+      for (const [, service] of rest.matchAll(/--scale (\w+)=\d+/g)) {
+        expect(Object.keys(parseYaml(read('docker-compose.yml')).services)).toContain(service);
+      }
+      return;
+    case 'curl': {
+      const url = words.find((word) => word.startsWith('http://')) ?? '';
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:3000\/api\/orders\/\d+\/(replay|jobs)$/);
+      expect(read('src/board/server.ts')).toContain(`/api/orders/([^/]+)/${url.split('/').pop()}$`);
+      return;
+    }
+    default:
+      throw new Error(`the README gives a command this test cannot check: ${line}`);
+  }
+}
 
 describe('README', () => {
-  const readme = read('README.md');
-
-  it('documents every variable with its default', () => {
-    const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    for (const entry of describeConfig(loadConfig({}))) {
-      const row = `\\|\\s*\`${literal(entry.variable)}\`\\s*\\|\\s*\`${literal(entry.default || '(empty)')}\`\\s*\\|`;
-      expect(readme).toMatch(new RegExp(row));
-    }
+  it('carries the configuration table that `ordermanagement config --markdown` prints', () => {
+    // Compared cell by cell: the formatter pads the README's columns.
+    const cells = (table: string) =>
+      table
+        .trim()
+        .split('\n')
+        .map((row) => row.split(/(?<!\\)\|/).map((cell) => cell.trim().replace(/^-+$/, '---')));
+    const table = /<!-- config:start -->\n([\s\S]*?)\n<!-- config:end -->/.exec(readme)?.[1] ?? '';
+    expect(cells(table)).toEqual(cells(configMarkdown(describeConfig(loadConfig({})))));
   });
 
-  it('documents every command', () => {
-    for (const name of Object.keys(COMMANDS)) expect(readme).toMatch(new RegExp(`\\|\\s*\`${name}[ \`]`));
+  it('documents every command in its table', () => {
+    for (const name of Object.keys(COMMANDS)) expect(readme).toMatch(new RegExp(`^\\| \`${name}[ \`]`, 'm'));
   });
+
+  it('gives only command lines that would be accepted, in its shell blocks and in its text', () => {
+    const lines = shellLines();
+    expect(lines.length).toBeGreaterThan(8);
+    for (const { line } of lines) checkLine(line);
+    const inText = [
+      ...readme.matchAll(/`ordermanagement ((?:[a-z-]+|--[a-z-]+|\d+)(?: (?:[a-z-]+|--[a-z-]+|\d+))*)`/g),
+    ];
+    expect(inText.length).toBeGreaterThan(3);
+    for (const [, args] of inText) checkCommandLine((args as string).split(' '));
+  });
+
+  it('has a quick start that runs: the demo settles every order it seeded', async () => {
+    const quickStart = shellLines().filter((l) => l.section === 'Quick start');
+    expect(quickStart.map((l) => l.line)[0]).toBe('npm ci');
+    const demo = quickStart.map((l) => l.line).find((line) => line.includes('npm run demo'));
+    expect(demo).toBeDefined();
+    // The checkout is installed already: every line after `npm ci` runs as written.
+    const child = spawn('bash', ['-c', demo as string], {
+      cwd: new URL('.', ROOT),
+      env: { PATH: process.env.PATH, HOME: process.env.HOME },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    onTestFinished(async () => {
+      if (child.exitCode === null && child.signalCode === null && child.pid) process.kill(-child.pid, 'SIGKILL');
+      await exited;
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    const done = await waitFor(
+      'the demo to report every order settled',
+      () => /Done in [\d.]+s: [^\n]*/.exec(output) ?? undefined,
+      { timeoutMs: 120_000 },
+    );
+    const seeded = Number(/DEMO_ORDERS=(\d+)/.exec(demo as string)?.[1]);
+    expect(seeded).toBeGreaterThan(0);
+    const [shipped, blocked, closed] = [/(\d+) shipped/, /(\d+) blocked/, /(\d+) closed/].map((re) =>
+      Number(re.exec(done[0])?.[1]),
+    );
+    const waiting = Number(/(\d+) waiting for a person/.exec(done[0])?.[1] ?? 0);
+    expect((shipped ?? 0) + (blocked ?? 0) + (closed ?? 0) + waiting).toBe(seeded);
+    expect(shipped).toBeGreaterThan(0);
+    // Ctrl-C, as the README says, stops it cleanly (npm and bash then end on the signal themselves).
+    if (child.pid) process.kill(-child.pid, 'SIGINT');
+    await exited;
+    expect(output).toContain('"message":"shut down cleanly"');
+  }, 180_000);
 
   it('gives the test command that .ci/run runs', () => {
-    expect(readme).toContain('npm test ');
+    expect(
+      shellLines()
+        .filter((l) => l.section === 'Tests')
+        .map((l) => l.line),
+    ).toEqual(['npm test']);
     expect(read('.ci/run')).toMatch(/^npm test$/m);
   });
 });

@@ -1,19 +1,28 @@
-import { describeConfig } from '../../src/config/describe.ts';
+import { configMarkdown, describeConfig } from '../../src/config/describe.ts';
+import { UsageError } from '../../src/errors.ts';
 import type { Command } from './command.ts';
 import { createContext } from './context.ts';
 
-/** `ordermanagement config [--json]`: every variable with its default, current value and meaning. */
+/** `ordermanagement config [--json | --markdown]`: every variable with its default, current value and meaning. */
 export const configCommand: Command = {
   summary: 'list every variable with its default, current value and meaning',
-  usage: '[--json]',
+  usage: '[--json | --markdown]',
   description:
     'Lists every setting: its variable, default, current value (secrets redacted) and meaning. Fails, naming each\nvariable, when the environment holds a value that cannot be used.',
-  options: { json: { type: 'boolean', description: 'print the list as JSON' } },
+  options: {
+    json: { type: 'boolean', description: 'print the list as JSON' },
+    markdown: { type: 'boolean', description: "print the defaults as a Markdown table (README.md's)" },
+  },
   args: 'none',
   settings: [],
   async run({ flags }) {
     const { config } = createContext('config');
     const entries = describeConfig(config);
+    if (flags.json && flags.markdown) throw new UsageError('--json and --markdown: choose one');
+    if (flags.markdown) {
+      process.stdout.write(`${configMarkdown(entries)}\n`);
+      return 0;
+    }
     if (flags.json) {
       process.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
       return 0;

@@ -43,3 +43,13 @@ export function describeConfig(
     doc: SCHEMA[key].doc,
   }));
 }
+
+/** The variables as a Markdown table, the one README.md carries (a test keeps the two equal). */
+export function configMarkdown(entries: readonly ConfigEntry[]): string {
+  const cell = (text: string) => text.replaceAll('|', '\\|');
+  return [
+    '| Variable | Default | Meaning |',
+    '| --- | --- | --- |',
+    ...entries.map((e) => `| \`${e.variable}\` | \`${cell(e.default || '(empty)')}\` | ${cell(e.doc)} |`),
+  ].join('\n');
+}
