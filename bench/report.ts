@@ -17,9 +17,13 @@ export interface ReportInput {
   readonly seconds: number;
 }
 
-/** A Markdown table, so the report pastes into docs as it is: labels left-aligned, figures right. */
+/**
+ * A Markdown table, so the report pastes into docs as it is: labels left-aligned, figures right, and
+ * blank lines around it (without them the text that follows would read as more rows).
+ */
 function table(header: readonly string[], rows: readonly (readonly string[])[], leftColumns = 1): string {
-  return markdownTable([header, ...rows], { align: header.map((_, i) => (i < leftColumns ? 'l' : 'r')) });
+  const align = header.map((_, i) => (i < leftColumns ? 'l' : 'r'));
+  return `\n${markdownTable([header, ...rows], { align })}\n`;
 }
 
 const shape = (r: { concurrency: number; processes: number }) => `c${r.concurrency} ×${r.processes}`;
