@@ -10,6 +10,8 @@ import { handleSignalsFromStart, onSignal, type StopReason } from './signals.ts'
 export function exitOnSignals(close: () => Promise<void>, logger: Logger, timeoutMs: number): void {
   let closing = false;
   const stop = (reason: StopReason) => {
+    // Writing "shutting down" to a closed output fails again: only another signal hurries the stop.
+    if (closing && reason === 'EPIPE') return;
     if (closing) {
       logger.warn('second signal: exiting without waiting', { signal: reason });
       process.exit(130);

@@ -4,36 +4,51 @@
  * lost, and the container ran on until SIGKILL. Installed first by the CLI; until a role registers
  * its graceful stop, a signal ends the process at once (nothing has started that needs finishing).
  *
- * A closed output (`ordermanagement config | head`, a log reader gone) is one more reason to stop:
- * without a listener, the first write after it would end the process with an EPIPE stack trace.
+ * A closed output (`ordermanagement config | head`, a log reader gone) must not end a command with
+ * an EPIPE stack trace, nor cut it short: a one-shot command finishes its work and exits with its
+ * own code (replay still handles every id), and a long-lived role stops gracefully, as on SIGTERM.
  */
 export type StopReason = NodeJS.Signals | 'EPIPE';
 export type SignalHandler = (reason: StopReason) => void;
 
 let handler: SignalHandler | undefined;
 let installed = false;
+let outputClosed = false;
+
+/** Once a stream's reader is gone every later write fails too: those failures are expected, not crashes. */
+function tolerateClosedReader(stream: NodeJS.WriteStream, onClosed: () => void): void {
+  let closed = false;
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (closed) return;
+    if (error.code !== 'EPIPE') throw error;
+    closed = true;
+    onClosed();
+  });
+}
 
 export function handleSignalsFromStart(): void {
   if (installed) return;
   installed = true;
-  const dispatch = (reason: StopReason) => {
-    if (handler) return handler(reason);
-    if (reason !== 'EPIPE') process.stderr.write(`ordermanagement: ${reason} during start-up; stopping\n`);
+  const dispatch = (signal: NodeJS.Signals) => {
+    if (handler) return handler(signal);
+    process.stderr.write(`ordermanagement: ${signal} during start-up; stopping\n`);
     process.exit(0);
   };
   process.on('SIGTERM', dispatch);
   process.on('SIGINT', dispatch);
-  let outputClosed = false;
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') throw error;
-    // Every later write fails the same way: one stop is enough.
-    if (outputClosed) return;
+  tolerateClosedReader(process.stdout, () => {
     outputClosed = true;
-    dispatch('EPIPE');
+    handler?.('EPIPE');
   });
+  // Messages to stderr are best effort: a command whose stderr is gone still finishes its work.
+  tolerateClosedReader(process.stderr, () => {});
 }
 
-/** From now on a signal (or a closed output) stops the role gracefully through `next`. */
+/**
+ * From now on a signal (or a closed output) stops the role gracefully through `next`. An output
+ * that closed while the role was starting stops it as soon as it can stop.
+ */
 export function onSignal(next: SignalHandler): void {
   handler = next;
+  if (outputClosed) next('EPIPE');
 }

@@ -103,6 +103,25 @@ describe('ordermanagement replay', () => {
     expect(result.stdout).toBe('order 2: enqueued job order-2\nreplay: 4 orders: 1 unknown, 2 invalid, 1 enqueued\n');
   });
 
+  it('handles every id and keeps its exit code when nobody reads its output (replay … 2>&1 | head -1)', async () => {
+    await setup();
+    const child = spawn(process.execPath, [CLI_SOURCE, 'replay', '1', 'abc', '2', '3'], {
+      env: childEnv(p.config),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    onTestFinished(async () => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await exited;
+    });
+    // Both readers gone before the command writes a line.
+    child.stdout.destroy();
+    child.stderr.destroy();
+    expect(await exited).toBe(1);
+    const jobs = await Promise.all([1, 2, 3].map((id) => p.queues.orders.getJob(orderJobId(id))));
+    expect(jobs.map((job) => job?.id)).toEqual(['order-1', 'order-2', 'order-3']);
+  });
+
   it('reports an order whose job is in flight instead of doubling it', async () => {
     await setup({ errorRate: 0 }, false);
     await enqueueOrders(p.queues, [4]);
@@ -309,6 +328,28 @@ describe('a closed output', () => {
     child.stdout.destroy();
     expect(await exited).toBe(0);
     expect(stderr).toBe('');
+  });
+});
+
+describe('a closed output and then Ctrl-C', () => {
+  it('still stops gracefully with 0: the failed writes of the stop itself are not a second signal', async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, [CLI_SOURCE, 'sim'], {
+      env: { ...env, SIM_ORDER_PORT: String(port), SIM_STOCK_PORT: '0', LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    onTestFinished(async () => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await exited;
+    });
+    await waitFor('the simulator to answer', async () => {
+      const answer = await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined);
+      return answer?.ok;
+    });
+    child.stdout.destroy();
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
   });
 });
 
