@@ -109,6 +109,21 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('leaves alone the variables of other software that share a first word with a setting', () => {
+    const foreign = {
+      HTTP_PROXY: 'http://proxy.internal:3128',
+      JOB_COMPLETION_INDEX: '0',
+      LOG_FORMAT: 'json',
+      API_KEY: 'k',
+      MAX_OLD_SPACE: '1',
+    };
+    expect(loadConfig(foreign).httpTimeoutMs).toBe(5000);
+    expect(configProblems({ HTTP_TIMEOUT: '100', WORKER_CONCURENCY: '5' })).toEqual([
+      'HTTP_TIMEOUT: is not a setting of ordermanagement; did you mean HTTP_TIMEOUT_MS?',
+      'WORKER_CONCURENCY: is not a setting of ordermanagement; did you mean WORKER_CONCURRENCY?',
+    ]);
+  });
+
   it('never shows the password of any URL, and reads the base URLs with their credentials', () => {
     const config = loadConfig({
       API_URL_ORDERS: 'http://svc:orders-secret@orders:5000',

@@ -41,7 +41,7 @@ function toProblems(message: string, env: NodeJS.ProcessEnv): string[] {
   });
 }
 
-/** Prefixes only this project's variables use: a variable under one that is not a setting is a typo. */
+/** The first words of this project's variables: a variable under one that is not a setting may be a typo. */
 const FAMILIES = [
   ...new Set(
     [...KNOWN].map((name) => {
@@ -70,14 +70,17 @@ const SERVICE_LINK = [
 const isServiceLink = (name: string, value: string): boolean =>
   SERVICE_LINK.some((link) => link.name.test(name) && link.value.test(value));
 
-/** A misspelt variable would silently leave its default in force; name it, and the one meant. */
+/**
+ * A misspelt variable would silently leave its default in force; name it, and the one meant. Only a
+ * near miss counts (REDIS_URI, REDIS_PORT): the first words are common ones, and HTTP_PROXY or
+ * Kubernetes' JOB_COMPLETION_INDEX belong to someone else.
+ */
 function unknownVariables(env: NodeJS.ProcessEnv): string[] {
-  return Object.entries(env)
-    .filter(([name]) => !KNOWN.has(name) && FAMILIES.some((family) => name.startsWith(family)))
-    .map(([name]) => {
-      const meant = closest(name, [...KNOWN]);
-      return `${name}: is not a setting of ordermanagement${distance(name, meant) <= 3 ? `; did you mean ${meant}?` : ''}`;
-    });
+  return Object.keys(env)
+    .filter((name) => !KNOWN.has(name) && FAMILIES.some((family) => name.startsWith(family)))
+    .map((name) => ({ name, meant: closest(name, [...KNOWN]) }))
+    .filter(({ name, meant }) => distance(name, meant) <= Math.max(3, Math.floor(name.length * 0.4)))
+    .map(({ name, meant }) => `${name}: is not a setting of ordermanagement; did you mean ${meant}?`);
 }
 
 /** The ledger keeps a settled order at least this long: jobs asking about it refresh it, but not faster. */
