@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type Context, context } from '@opentelemetry/api';
 import type { Order, Outcome, WoodType } from '../domain/order.ts';
 import { coerceError, DecreaseInDoubt, ShuttingDown, StockLockTimeout } from '../errors.ts';
+import { firstRecording } from '../telemetry/tracing.ts';
 import { takeAlone } from './alone.ts';
 import type { StockContext, StockTakerOptions } from './context.ts';
 import { decreaseUnderLock } from './holding.ts';
@@ -23,7 +24,7 @@ export interface StockTaker {
 interface Waiter {
   readonly order: Order;
   readonly deadline: number;
-  /** The caller's trace context: the batch's requests are made in its head's. */
+  /** The caller's trace context: the batch's requests are made in the first that records. */
   readonly context: Context;
   resolve(outcome: Outcome): void;
   reject(error: Error): void;
@@ -78,7 +79,7 @@ export function createStockTaker(options: StockTakerOptions): StockTaker {
         try {
           const traces = new Map(batch.map((waiter) => [waiter.order.id, waiter.context]));
           const orders = batch.map((waiter) => waiter.order);
-          const results = await context.with((batch[0] as Waiter).context, () =>
+          const results = await context.with(firstRecording(batch.map((waiter) => waiter.context)), () =>
             decreaseUnderLock(ctx, hold, woodType, orders, traces),
           );
           for (const waiter of batch) {

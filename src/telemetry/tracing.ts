@@ -85,6 +85,15 @@ export function recordFailure(span: Span, error: unknown): void {
   span.setStatus({ code: SpanStatusCode.ERROR, message: err.message });
 }
 
+/**
+ * The context a request serving several orders runs in: the first whose span records. Its head's
+ * would do only when sampling is all or nothing; sampled per order, a recorded order behind an
+ * unsampled head would lose its decrease from its trace.
+ */
+export function firstRecording(contexts: readonly Context[]): Context {
+  return contexts.find((ctx) => trace.getSpan(ctx)?.isRecording()) ?? contexts[0] ?? ROOT_CONTEXT;
+}
+
 export interface DecreaseSpan {
   readonly woodType: string;
   readonly orders: readonly number[];
