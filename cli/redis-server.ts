@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { StartupError } from '../src/errors.ts';
 
 /** A redis-server process this program owns: the demo's private Redis, and the tests' killable one. */
 export interface RedisServer {
@@ -49,7 +50,10 @@ export async function startRedisServer(
     child = proc;
     await new Promise<void>((resolve, reject) => {
       let output = '';
-      const timer = setTimeout(() => reject(new Error(`redis-server did not start:\n${output}`)), 10_000);
+      const timer = setTimeout(
+        () => reject(new StartupError(`redis-server did not start within 10 s:\n${output}`)),
+        10_000,
+      );
       const onData = (chunk: Buffer) => {
         output += chunk.toString();
         if (output.includes('Ready to accept connections')) {
@@ -65,7 +69,7 @@ export async function startRedisServer(
       });
       proc.once('exit', (code) => {
         clearTimeout(timer);
-        reject(new Error(`redis-server exited with ${code}:\n${output}`));
+        reject(new StartupError(`redis-server exited with ${code}:\n${output}`));
       });
     });
   };

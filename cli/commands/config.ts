@@ -16,9 +16,9 @@ export const configCommand: Command = {
   args: 'none',
   settings: [],
   async run({ flags }) {
+    if (flags.json && flags.markdown) throw new UsageError('--json and --markdown: choose one');
     const { config } = createContext('config');
     const entries = describeConfig(config);
-    if (flags.json && flags.markdown) throw new UsageError('--json and --markdown: choose one');
     if (flags.markdown) {
       process.stdout.write(`${configMarkdown(entries)}\n`);
       return 0;

@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.ts';
 import { type DecreaseEntry, type EntryState, type Level, parseLevel } from '../domain/decrease.ts';
 import { isWoodType, type Outcome, type WoodType } from '../domain/order.ts';
+import { DecreaseInDoubt } from '../errors.ts';
 import type { RedisConnection } from '../redis/connection.ts';
 import { createScript } from '../redis/script.ts';
 import type { LockHold } from './lock.ts';
@@ -298,7 +299,7 @@ export function createLedger(
       if (answer.kind === 'lost' || answer.kind === 'level') return { kind: answer.kind };
       if (answer.kind === 'none') return { kind: 'none', recorded };
       const found = entryFrom(answer.id ?? '', pairs(answer.entry ?? []));
-      if (found === undefined) throw new Error(`ledger entry ${answer.id} of ${woodType} is unreadable`);
+      if (found === undefined) throw new DecreaseInDoubt(`ledger entry ${answer.id} of ${woodType} is unreadable`);
       return answer.kind === 'resolve'
         ? { kind: 'resolve', entry: found, now: answer.now ?? 0 }
         : { kind: 'send', entry: found, recorded };

@@ -59,6 +59,18 @@ describe('the ordermanagement CLI', () => {
     expect(entries.every((e) => e.doc.length > 10)).toBe(true);
   });
 
+  it('prints the defaults as a Markdown table, and refuses two formats at once as a usage error', async () => {
+    const markdown = await runCli(['config', '--markdown'], env);
+    expect(markdown.code).toBe(0);
+    expect(markdown.stdout).toMatch(
+      /^\| Variable \| Default \| Meaning \|\n\| --- \| --- \| --- \|\n\| `REDIS_URL` \|/,
+    );
+    // The flags are wrong before the environment is: 64, even with a bad variable set.
+    const both = await runCli(['config', '--json', '--markdown'], { ...env, REDIS_URL: 'not a url' });
+    expect(both.code).toBe(64);
+    expect(both.stderr).toContain('--json and --markdown: choose one');
+  });
+
   it('will not open the board beyond loopback without credentials', async () => {
     const result = await runCli(['board'], { ...env, BOARD_HOST: '0.0.0.0' });
     expect(result.code).toBe(78);
