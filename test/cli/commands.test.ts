@@ -10,7 +10,7 @@ import { createLogger } from '../../src/logger.ts';
 import { enqueueOrders } from '../../src/queue/enqueue.ts';
 import { orderJobId } from '../../src/queue/jobs.ts';
 import { createQueues } from '../../src/queue/queues.ts';
-import { runCli } from '../helpers/cli.ts';
+import { runCli, spawnCli } from '../helpers/cli.ts';
 import {
   attribute,
   childEnv,
@@ -117,18 +117,10 @@ describe('ordermanagement replay', () => {
 
   it('handles every id and keeps its exit code when nobody reads its output (replay … 2>&1 | head -1)', async () => {
     await setup();
-    const child = spawn(process.execPath, [CLI_SOURCE, 'replay', '1', 'abc', '2', '3'], {
-      env: childEnv(p.config),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    onTestFinished(async () => {
-      if (child.exitCode === null) child.kill('SIGKILL');
-      await exited;
-    });
+    const { child, exited } = spawnCli(['replay', '1', 'abc', '2', '3'], childEnv(p.config));
     // Both readers gone before the command writes a line.
-    child.stdout.destroy();
-    child.stderr.destroy();
+    child.stdout?.destroy();
+    child.stderr?.destroy();
     expect(await exited).toBe(1);
     const jobs = await Promise.all([1, 2, 3].map((id) => p.queues.orders.getJob(orderJobId(id))));
     expect(jobs.map((job) => job?.id)).toEqual(['order-1', 'order-2', 'order-3']);
@@ -326,40 +318,29 @@ async function namespaceInit(pid: number): Promise<number> {
 
 describe('a closed output', () => {
   it('ends a command quietly with 0 (ordermanagement config | head -1), no EPIPE stack', async () => {
-    const child = spawn(process.execPath, [CLI_SOURCE, 'config'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    onTestFinished(async () => {
-      if (child.exitCode === null) child.kill('SIGKILL');
-      await exited;
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
+    const { child, exited, output } = spawnCli(['config'], env);
     // The reader is gone before the command writes, as `head -1` is once it has its line.
-    child.stdout.destroy();
+    child.stdout?.destroy();
     expect(await exited).toBe(0);
-    expect(stderr).toBe('');
+    // What is left is stderr's, and it is empty: no EPIPE stack.
+    expect(output()).toBe('');
   });
 });
 
 describe('a closed output and then Ctrl-C', () => {
   it('still stops gracefully with 0: the failed writes of the stop itself are not a second signal', async () => {
     const port = await freePort();
-    const child = spawn(process.execPath, [CLI_SOURCE, 'sim'], {
-      env: { ...env, SIM_ORDER_PORT: String(port), SIM_STOCK_PORT: '0', LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    onTestFinished(async () => {
-      if (child.exitCode === null) child.kill('SIGKILL');
-      await exited;
+    const { child, exited } = spawnCli(['sim'], {
+      ...env,
+      SIM_ORDER_PORT: String(port),
+      SIM_STOCK_PORT: '0',
+      LOG_LEVEL: 'info',
     });
     await waitFor('the simulator to answer', async () => {
       const answer = await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined);
       return answer?.ok;
     });
-    child.stdout.destroy();
+    child.stdout?.destroy();
     child.kill('SIGINT');
     expect(await exited).toBe(0);
   });
@@ -367,26 +348,13 @@ describe('a closed output and then Ctrl-C', () => {
 
 describe('ordermanagement demo', () => {
   it('stops cleanly, its private Redis included, when its output is closed (npm run demo | head)', async () => {
-    const child = spawn(process.execPath, [CLI_SOURCE, 'demo'], {
-      env: { ...env, DEMO_ORDERS: '50' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    onTestFinished(async () => {
-      if (child.exitCode === null) child.kill('SIGKILL');
-      await exited;
-    });
-    let first = '';
-    await new Promise<void>((resolve) => {
-      child.stdout.on('data', (chunk: Buffer) => {
-        first += chunk.toString();
-        if (first.includes('\n')) resolve();
-      });
-    });
-    const port = /Redis private at redis:\/\/127\.0\.0\.1:(\d+)/.exec(first)?.[1];
-    expect(port).toBeDefined();
+    const { child, exited, output } = spawnCli(['demo'], { ...env, DEMO_ORDERS: '50' });
+    const port = await waitFor(
+      'the demo to name its Redis',
+      () => /Redis private at redis:\/\/127\.0\.0\.1:(\d+)/.exec(output())?.[1],
+    );
     // What `head -1` does once it has its line: the reading end goes away.
-    child.stdout.destroy();
+    child.stdout?.destroy();
     expect(await exited).toBe(0);
     const refused = await new Promise<string>((resolve) => {
       const socket = connect(Number(port), '127.0.0.1', () => {

@@ -103,10 +103,6 @@ async function start(options: {
     kills: 0,
     redisKills: 0,
   };
-  onTestFinished(async () => {
-    for (const proc of run.processes) if (proc.child.exitCode === null) proc.child.kill('SIGKILL');
-    await Promise.all(run.processes.map((proc) => proc.exited));
-  });
   const roles = options.roles ?? Array.from({ length: options.workers }, () => 'worker');
   if (!roles.includes('start')) expect((await runCli(['scheduler'], env)).code).toBe(0);
   for (const role of roles) run.processes.push(spawnCli([role], env));

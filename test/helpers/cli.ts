@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { onTestFinished } from 'vitest';
 
 const CLI = fileURLToPath(new URL('../../cli/ordermanagement.ts', import.meta.url));
 
@@ -33,7 +34,10 @@ export interface LongRunning {
   readonly exited: Promise<number | null>;
 }
 
-/** Starts a long-lived role (`worker`, `start`, `sim`) as a real process. */
+/**
+ * Starts `ordermanagement <args>` as a real process that lives on (a role, or a command whose output
+ * the test closes); it is killed when the test finishes, whatever happened.
+ */
 export function spawnCli(args: readonly string[], env: NodeJS.ProcessEnv): LongRunning {
   const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -43,5 +47,9 @@ export function spawnCli(args: readonly string[], env: NodeJS.ProcessEnv): LongR
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  onTestFinished(async () => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    await exited;
+  });
   return { child, output: () => output, exited };
 }

@@ -69,10 +69,6 @@ describe('Redis beyond one plain node', () => {
       LOG_LEVEL: 'info',
     });
     const worker = spawnCli(['worker'], childEnv(config));
-    onTestFinished(async () => {
-      if (worker.child.exitCode === null) worker.child.kill('SIGKILL');
-      await worker.exited;
-    });
     await waitFor('the worker to start', () => worker.output().includes('workers started'));
     // Restarting Redis makes every connection report errors, each a chance to leak the URL.
     await server.stop();

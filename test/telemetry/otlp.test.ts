@@ -72,10 +72,6 @@ describe('telemetry of the ordermanagement command in a real process (no preload
       LOG_LEVEL: 'info',
       METRICS_PORT: String(metricsPort),
     });
-    onTestFinished(async () => {
-      if (proc.child.exitCode === null) proc.child.kill('SIGKILL');
-      await proc.exited;
-    });
 
     await waitFor('the orders to ship', () => h.store.countByStatus().shipped === 3, { timeoutMs: 30_000 });
     await waitFor(
@@ -117,13 +113,9 @@ describe('the metrics endpoint while Redis is down', () => {
     const h = await startSim({ orders: 2, stock: { oak: 100, maple: 100, birch: 100, elm: 100, pine: 100 } });
     onTestFinished(() => h.sim.close());
     const metricsPort = await freePort();
-    const proc = spawnCli(['start'], {
+    spawnCli(['start'], {
       ...childEnv(testConfig(h.sim, { REDIS_URL: redis.url, INTERVAL_SECONDS: '60' })),
       METRICS_PORT: String(metricsPort),
-    });
-    onTestFinished(async () => {
-      if (proc.child.exitCode === null) proc.child.kill('SIGKILL');
-      await proc.exited;
     });
     await waitFor('the orders to ship', () => h.store.countByStatus().shipped === 2, { timeoutMs: 30_000 });
     const scrape = async () => {

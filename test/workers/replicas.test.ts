@@ -5,7 +5,7 @@ import { CYCLE_JOB, orderJobId } from '../../src/queue/jobs.ts';
 import { createQueues, type Queues } from '../../src/queue/queues.ts';
 import { createRandom } from '../../src/random.ts';
 import { createCycleProcessor } from '../../workers/cycle.ts';
-import { type LongRunning, runCli, spawnCli } from '../helpers/cli.ts';
+import { runCli, spawnCli } from '../helpers/cli.ts';
 import { childEnv, EXACT, invariants, startSim, testConfig } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -19,14 +19,6 @@ function queuesFor(config: ReturnType<typeof testConfig>): Queues {
   return queues;
 }
 
-function track(proc: LongRunning): LongRunning {
-  onTestFinished(async () => {
-    if (proc.child.exitCode === null) proc.child.kill('SIGKILL');
-    await proc.exited;
-  });
-  return proc;
-}
-
 describe('replicas', () => {
   it('two worker processes share the work, each order once, and stop cleanly on SIGTERM', async () => {
     const h = await startSim(
@@ -37,7 +29,7 @@ describe('replicas', () => {
     const config = testConfig(h.sim, { WORKER_CONCURRENCY: '20', PAGE_SIZE: '50' });
     const queues = queuesFor(config);
     const env = childEnv(config);
-    const workers = [track(spawnCli(['worker'], env)), track(spawnCli(['worker'], env))];
+    const workers = [spawnCli(['worker'], env), spawnCli(['worker'], env)];
     const scheduler = await runCli(['scheduler'], env);
     expect(scheduler.code).toBe(0);
 

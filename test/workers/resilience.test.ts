@@ -22,10 +22,6 @@ describe('resilience', () => {
     });
     const spawn = () => {
       const worker = spawnCli(['worker'], childEnv(config));
-      onTestFinished(async () => {
-        if (worker.child.exitCode === null) worker.child.kill('SIGKILL');
-        await worker.exited;
-      });
       return worker;
     };
     // Slow decreases: one per wood type is under way, the other six wait for their wood type's lock.
