@@ -128,13 +128,20 @@ export class ComposeProject {
   /** The environment compose interpolates the files with (ports, BOARD_PASSWORD, SIM_ORDERS, …). */
   readonly env: NodeJS.ProcessEnv;
 
-  constructor(name: string, env: NodeJS.ProcessEnv) {
+  /** Override files a test adds after the project's own (absolute paths). */
+  readonly extraFiles: readonly string[];
+
+  constructor(name: string, env: NodeJS.ProcessEnv, extraFiles: readonly string[] = []) {
     this.name = name;
     this.env = env;
+    this.extraFiles = extraFiles;
   }
 
   compose(args: readonly string[], timeoutMs = 180_000): Promise<RunResult> {
-    const files = COMPOSE_FILES.flatMap((file) => ['-f', `${ROOT}${file}`]);
+    const files = [...COMPOSE_FILES.map((file) => `${ROOT}${file}`), ...this.extraFiles].flatMap((file) => [
+      '-f',
+      file,
+    ]);
     return mustRun('podman-compose', ['-p', this.name, ...files, ...args], { env: this.env, timeoutMs });
   }
 
