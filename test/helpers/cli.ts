@@ -1,30 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { onTestFinished } from 'vitest';
+import { type RunResult, run } from './run.ts';
 
 const CLI = fileURLToPath(new URL('../../cli/ordermanagement.ts', import.meta.url));
 
-export interface CliResult {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 /** Runs `ordermanagement <args>` (the TypeScript source, with this Node) to completion. */
-export function runCli(args: readonly string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+export function runCli(args: readonly string[], env: NodeJS.ProcessEnv): Promise<RunResult> {
+  return run(process.execPath, [CLI, ...args], { env });
 }
 
 export interface LongRunning {

@@ -1,7 +1,9 @@
-import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { type RunOptions, type RunResult, run as runProgram } from './run.ts';
+
+export type { RunResult } from './run.ts';
 
 /** The repository: the Dockerfile, docker-compose.yml and deploy/podman/ are used as they are. */
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -14,43 +16,9 @@ export const PODMAN_ENV: NodeJS.ProcessEnv = {
   CONTAINERS_CONF: process.env.CONTAINERS_CONF ?? `${PODMAN_DIR}/containers.conf`,
 };
 
-export interface RunResult {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly seconds: number;
-}
-
-interface RunOptions {
-  readonly env?: NodeJS.ProcessEnv;
-  readonly input?: string;
-  readonly timeoutMs?: number;
-}
-
-/** Runs a program to completion (or until its timeout, then SIGKILL); never throws for its exit code. */
+/** Runs a program from the checkout with podman's environment, killed after a minute unless said. */
 export function run(program: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(program, args, { cwd: ROOT, env: options.env ?? PODMAN_ENV, stdio: 'pipe' });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
-    child.once('error', (error) => {
-      clearTimeout(timer);
-      reject(new Error(`cannot run ${program}: ${error.message}`));
-    });
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, seconds: (performance.now() - started) / 1000 });
-    });
-    child.stdin.end(options.input ?? '');
-  });
+  return runProgram(program, args, { cwd: ROOT, env: PODMAN_ENV, timeoutMs: 60_000, ...options });
 }
 
 /** Like run, but a non-zero exit is an error that shows the command and the end of its output. */
