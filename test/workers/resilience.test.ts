@@ -53,8 +53,16 @@ describe('resilience', () => {
       { errorRate: 0, latencyMs: 10 },
     );
     onTestFinished(() => h.sim.close());
+    // A job that finished while Redis was down lost its lock and stays active until the stalled-job
+    // check gives it to a worker again, every JOB_LOCK_MS: 30 s by default, which put this test a
+    // few runs in five at its 60 s deadline. The shortest lock the configuration allows keeps it far.
     const p = await startPipeline(
-      testConfig(h.sim, { REDIS_URL: redis.url, WORKER_CONCURRENCY: '10', PAGE_SIZE: '50' }),
+      testConfig(h.sim, {
+        REDIS_URL: redis.url,
+        WORKER_CONCURRENCY: '10',
+        PAGE_SIZE: '50',
+        JOB_LOCK_MS: '6000',
+      }),
     );
     onTestFinished(() => p.close());
     await upsertCycleScheduler(p.queues.cycles, p.config);
