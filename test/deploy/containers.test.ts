@@ -17,8 +17,8 @@ import {
   SIM_REGISTERED,
   SIM_SNAPSHOT,
   type SimSnapshot,
-  waitFor,
 } from '../helpers/containers.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 // The image and docker-compose.yml run for real: podman builds the image from the Dockerfile and
 // podman-compose starts the stack (with deploy/podman/compose.override.yml, which swaps in a local
@@ -104,10 +104,14 @@ async function stopDuringStartUp(name: string, extraArgs: string[]): Promise<{ s
     'worker',
   ]);
   // The app is up to connecting (and failing to) when it logs the Redis error: well into start-up.
-  await waitFor(`${name} to try Redis`, 30_000, async () => {
-    const logs = await run('podman', ['logs', name]);
-    return /redis error/.test(logs.stdout + logs.stderr) ? true : undefined;
-  });
+  await waitFor(
+    `${name} to try Redis`,
+    async () => {
+      const logs = await run('podman', ['logs', name]);
+      return /redis error/.test(logs.stdout + logs.stderr) ? true : undefined;
+    },
+    { timeoutMs: 30_000, intervalMs: 500 },
+  );
   const stop = await podman(['stop', '-t', '10', name], { timeoutMs: 30_000 });
   return { seconds: Math.round(stop.seconds * 10) / 10, exitCode: await stack().exitCode(name) };
 }
@@ -213,23 +217,34 @@ describe('the image and docker-compose.yml under podman', () => {
       ...['redis', 'upstream', 'otel-lgtm', 'board'].map((service) => stack().container(service)),
       ...[1, 2, 3].map((n) => stack().container('worker', n)),
     ];
-    await waitFor('every service running', 60_000, async () => {
-      const running = (await stack().containers()).filter((c) => c.state === 'running').map((c) => c.name);
-      return expected.every((name) => running.includes(name)) ? true : undefined;
-    });
+    await waitFor(
+      'every service running',
+      async () => {
+        const running = (await stack().containers()).filter((c) => c.state === 'running').map((c) => c.name);
+        return expected.every((name) => running.includes(name)) ? true : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 500 },
+    );
     // The scheduler registers the cycle schedule and exits 0 (podman-compose ignores depends_on
     // conditions: it starts containers in dependency order without waiting, so it waits for Redis itself).
-    const scheduler = await waitFor('the scheduler to exit', 60_000, async () =>
-      (await stack().containers()).find((c) => c.name === stack().container('scheduler') && c.state === 'exited'),
+    const scheduler = await waitFor(
+      'the scheduler to exit',
+      async () =>
+        (await stack().containers()).find((c) => c.name === stack().container('scheduler') && c.state === 'exited'),
+      { timeoutMs: 60_000, intervalMs: 500 },
     );
     expect(scheduler.exitCode).toBe(0);
   }, 240_000);
 
   it('takes every seeded order to a final status, taking exactly the stock shipped orders need', async () => {
-    const done = await waitFor('every seeded order final', 120_000, async () => {
-      const s = await snapshot();
-      return allFinal(s) ? s : undefined;
-    });
+    const done = await waitFor(
+      'every seeded order final',
+      async () => {
+        const s = await snapshot();
+        return allFinal(s) ? s : undefined;
+      },
+      { timeoutMs: 120_000, intervalMs: 500 },
+    );
     figures.seededOrdersFinalSinceUpSeconds = seconds(upStartedAt);
     figures.seededOutcome = done.counts;
     expect(done.counts.shipped).toBe(SEEDED);
@@ -247,8 +262,10 @@ describe('the image and docker-compose.yml under podman', () => {
       ...[1, 2, 3].map((n) => stack().container('worker', n)),
     ];
     for (const container of roles) {
-      await waitFor(`${container} healthy`, 60_000, async () =>
-        (await run('podman', ['healthcheck', 'run', container])).code === 0 ? true : undefined,
+      await waitFor(
+        `${container} healthy`,
+        async () => ((await run('podman', ['healthcheck', 'run', container])).code === 0 ? true : undefined),
+        { timeoutMs: 60_000, intervalMs: 500 },
       );
     }
     const worker = stack().container('worker', 1);
@@ -274,9 +291,10 @@ describe('the image and docker-compose.yml under podman', () => {
   }, 180_000);
 
   it('serves the board on its published loopback port: 401 without credentials, 200 with them', async () => {
-    await waitFor('the board to answer', 30_000, async () =>
-      (await fetch(boardUrl('/readyz'))).ok ? true : undefined,
-    );
+    await waitFor('the board to answer', async () => ((await fetch(boardUrl('/readyz'))).ok ? true : undefined), {
+      timeoutMs: 30_000,
+      intervalMs: 500,
+    });
     expect((await fetch(boardUrl('/'))).status).toBe(401);
     expect((await fetch(boardUrl('/'), { headers: { authorization: basicAuth } })).status).toBe(200);
   });
@@ -289,12 +307,11 @@ describe('the image and docker-compose.yml under podman', () => {
     // Strike once the batch is being processed, not before the next cycle lists it nor after it is done.
     const atStrike = await waitFor(
       'the batch to be under way',
-      60_000,
       async () => {
         const registered = await stack().nodeIn<number>(upstream, SIM_REGISTERED);
         return registered > 0 && registered < created * 0.9 ? registered : undefined;
       },
-      100,
+      { timeoutMs: 60_000, intervalMs: 100 },
     );
     const stopped = stack().container('worker', 2);
     const killed = stack().container('worker', 3);
@@ -315,14 +332,13 @@ describe('the image and docker-compose.yml under podman', () => {
     const started = performance.now();
     const { done, parked } = await waitFor(
       'every order final or parked after the kill',
-      150_000,
       async () => {
         const s = await snapshot();
         const open = (s.counts.registered ?? 0) + (s.counts.ready ?? 0) + (s.counts.unknown ?? 0);
         const failed = await failedJobs();
         return open === failed ? { done: s, parked: failed } : undefined;
       },
-      2000,
+      { timeoutMs: 150_000, intervalMs: 2000 },
     );
     figures.batchSettledAfterKillSeconds = seconds(started);
     figures.batchOutcome = done.counts;
@@ -352,12 +368,16 @@ describe('the image and docker-compose.yml under podman', () => {
     const url = `http://127.0.0.1:${ports?.otlp}/counts`;
     type Counts = Record<'traces' | 'metrics' | 'logs', { requests: number; byService: Record<string, number> }>;
     // Metrics leave every OTEL_METRIC_EXPORT_INTERVAL (10 s in the compose file).
-    const counts = await waitFor('traces and metrics from the workers', 60_000, async () => {
-      const c = (await (await fetch(url)).json()) as Counts;
-      return c.traces.byService['ordermanagement-worker'] && c.metrics.byService['ordermanagement-worker']
-        ? c
-        : undefined;
-    });
+    const counts = await waitFor(
+      'traces and metrics from the workers',
+      async () => {
+        const c = (await (await fetch(url)).json()) as Counts;
+        return c.traces.byService['ordermanagement-worker'] && c.metrics.byService['ordermanagement-worker']
+          ? c
+          : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 500 },
+    );
     figures.otlp = counts;
   }, 90_000);
 

@@ -62,34 +62,6 @@ export function freePort(): Promise<number> {
   });
 }
 
-/**
- * Polls `probe` until it returns something other than undefined, or fails after `timeoutMs` with
- * what it waited for and the last thing it saw.
- */
-export async function waitFor<T>(
-  what: string,
-  timeoutMs: number,
-  probe: () => Promise<T | undefined>,
-  intervalMs = 500,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error instanceof Error ? error.message : error;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `timed out after ${timeoutMs / 1000} s waiting for ${what}; last error: ${String(last ?? 'none')}`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
-
 /** A compose project: docker-compose.yml with the podman override, under its own name. */
 export class ComposeProject {
   readonly name: string;
