@@ -102,6 +102,23 @@ const failure = (promise: Promise<unknown>) =>
     (error: unknown) => error as Error,
   );
 
+/**
+ * A holder that wrote its ledger entry for `lost` and died before the answer: the entry stays
+ * pending, the lock free. `meanwhile` runs while the lock is still held (the request arriving, say).
+ */
+async function abandonedEntry(s: Setup, lost: Order, meanwhile: () => void = () => {}) {
+  const dead = await s.lock.tryAcquire(lost.woodType);
+  if (dead === undefined) throw new Error('lock not free');
+  const begun = await s.ledger.begin(dead, lost.woodType, [lost], {
+    id: randomUUID(),
+    needLevel: true,
+    sentBy: 'dead',
+  });
+  meanwhile();
+  await s.lock.release(dead);
+  return begun;
+}
+
 describe('the stock taker', () => {
   it('sends one decrease per wood type at a time across replicas, and different wood types at once', async () => {
     const s = await setup({ errorRate: 0, latencyMs: 5, nonAtomic: true });
@@ -191,17 +208,9 @@ describe('the stock taker', () => {
     const s = await setup({ errorRate: 0 });
     const taker = s.replica();
     expect(await taker.take(order('oak', 1))).toBe('shipped');
-    // A holder that wrote its entry and died before the request left: the entry is pending, the lock free.
-    const dead = await s.lock.tryAcquire('oak');
-    if (dead === undefined) throw new Error('lock not free');
+    // The holder died before the request left.
     const lost = order('oak', 5);
-    const begun = await s.ledger.begin(dead, 'oak', [lost], {
-      id: randomUUID(),
-      needLevel: true,
-      sentBy: 'dead',
-    });
-    expect(begun.kind).toBe('send');
-    await s.lock.release(dead);
+    expect((await abandonedEntry(s, lost)).kind).toBe('send');
 
     const next = order('oak', 2);
     expect(await taker.take(next)).toBe('shipped');
@@ -214,16 +223,9 @@ describe('the stock taker', () => {
     const s = await setup({ errorRate: 0 });
     const taker = s.replica();
     expect(await taker.take(order('pine', 1))).toBe('shipped');
-    const dead = await s.lock.tryAcquire('pine');
-    if (dead === undefined) throw new Error('lock not free');
     const crashed = order('pine', 4);
-    await s.ledger.begin(dead, 'pine', [crashed], {
-      id: randomUUID(),
-      needLevel: true,
-      sentBy: 'dead',
-    });
-    s.h.store.stock.set('pine', (s.h.store.stock.get('pine') ?? 0) - 4); // the request arrived
-    await s.lock.release(dead);
+    // The request arrived and took effect; the holder died before the answer.
+    await abandonedEntry(s, crashed, () => s.h.store.stock.set('pine', (s.h.store.stock.get('pine') ?? 0) - 4));
 
     expect(await taker.take(order('pine', 2))).toBe('shipped');
     expect(await taker.take(crashed)).toBe('shipped');
