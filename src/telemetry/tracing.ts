@@ -49,7 +49,8 @@ export interface MessageSpan {
  */
 export async function inMessageSpan<T>(spec: MessageSpan, fn: (span: Span) => Promise<T>): Promise<T> {
   const parentContext = spec.parent ? propagation.extract(ROOT_CONTEXT, spec.parent) : ROOT_CONTEXT;
-  const hasParent = spec.parent !== undefined && remoteLink(spec.parent).length > 0;
+  const parentSpan = trace.getSpanContext(parentContext);
+  const hasParent = parentSpan !== undefined && isSpanContextValid(parentSpan);
   return tracer.startActiveSpan(
     `${spec.operation} ${spec.queue}`,
     {
