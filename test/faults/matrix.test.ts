@@ -10,7 +10,7 @@ import { replayOrder } from '../../src/queue/replay.ts';
 import { createRandom } from '../../src/random.ts';
 import type { SimFaults } from '../../src/sim/server.ts';
 import type { Ledger } from '../../src/stock/ledger.ts';
-import { type LongRunning, runCli, spawnCli } from '../helpers/cli.ts';
+import { isRunning, type LongRunning, runCli, spawnCli } from '../helpers/cli.ts';
 import {
   attribute,
   childEnv,
@@ -323,9 +323,7 @@ describe('fault matrix', () => {
         run.redisKills += 1;
         await run.redis.start();
       }
-      const alive = run.processes
-        .map((proc, index) => ({ proc, index }))
-        .filter(({ proc }) => proc.child.exitCode === null);
+      const alive = run.processes.map((proc, index) => ({ proc, index })).filter(({ proc }) => isRunning(proc));
       killWorker(run, (alive[Math.floor(random() * alive.length)] ?? alive[0])?.index ?? 0);
     }
     const row = await settleAndCheck('combined: 3 workers kill -9 x7, Redis kill -9 once (AOF)', run);
@@ -346,9 +344,8 @@ describe('fault matrix', () => {
         async () => {
           const id = await run.queues.redis.hget(woodKey, 'pending');
           const entry = id === null ? undefined : await run.ledger.entry(id);
-          const proc = run.processes.find(
-            (p) => p.child.exitCode === null && entry?.sentBy.endsWith(`:${p.child.pid}`),
-          );
+          // Only a live sender: a doubt still pending from the last kill would be counted, and stocked, twice.
+          const proc = run.processes.find((p) => isRunning(p) && entry?.sentBy.endsWith(`:${p.child.pid}`));
           return id !== null && proc ? { pending: id, victim: proc } : undefined;
         },
         { intervalMs: 1 },

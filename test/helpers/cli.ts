@@ -17,6 +17,9 @@ export interface LongRunning {
   readonly exited: Promise<number | null>;
 }
 
+/** Whether the process still runs: one killed by a signal has a null exitCode too. */
+export const isRunning = (proc: LongRunning): boolean => proc.child.exitCode === null && proc.child.signalCode === null;
+
 /**
  * Starts `ordermanagement <args>` as a real process that lives on (a role, or a command whose output
  * the test closes); it is killed when the test finishes, whatever happened.
