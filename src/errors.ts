@@ -32,6 +32,8 @@ export const ErrorCode = {
   WoodTypeStalled: 'WOOD_TYPE_STALLED',
   /** Whether the decrease happened cannot be told from the Stock API: a person must say. */
   DecreaseNeedsPerson: 'DECREASE_NEEDS_PERSON',
+  /** A request that never left this process: its deadline passed, the process stalled, or its caller gave up. */
+  NotSent: 'NOT_SENT',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -163,6 +165,15 @@ export class WoodTypeStalled extends RetryableError {
 export class DecreaseNeedsPerson extends ProjectError {
   override readonly name = 'DecreaseNeedsPerson';
   readonly code = ErrorCode.DecreaseNeedsPerson;
+}
+
+/**
+ * A request that never left this process: its deadline passed while it waited for a permit or a
+ * connection, or the process was stalled. The upstream cannot have seen it.
+ */
+export class NotSent extends RetryableError {
+  override readonly name = 'NotSent';
+  readonly code = ErrorCode.NotSent;
 }
 
 /** Normalises anything thrown into an Error, keeping the original as `cause`. */

@@ -57,9 +57,9 @@ function whenReady(connections: readonly Connection[]): Promise<unknown> {
 
 /** One process runs both workers; any number of such processes may run side by side. */
 export async function startWorkers(config: Config, logger: Logger): Promise<Workers> {
-  const upstream = createUpstream(config);
-  const queues = createQueues(config, 'blocking', logger);
   const random = createRandom(config.randomSeed);
+  const upstream = createUpstream(config, { random, logger });
+  const queues = createQueues(config, 'blocking', logger);
   const health =
     config.backpressureRatio > 0
       ? new UpstreamHealth({

@@ -1,4 +1,5 @@
 import { createRandom } from '../../src/random.ts';
+import { referenceCapacity } from '../../src/sim/capacity.ts';
 import { startSimulator } from '../../src/sim/server.ts';
 import { SimStore, seedStore } from '../../src/sim/store.ts';
 import { exitOnSignals } from '../shutdown.ts';
@@ -25,6 +26,7 @@ export const simCommand: Command = {
       errorRate: config.simErrorRate,
       latencyMs: config.simLatencyMs,
       nonAtomic: config.simNonAtomic,
+      ...(config.simCapacity === 'reference' ? { capacity: referenceCapacity() } : {}),
       host: config.simHost,
       orderPort: config.simOrderPort,
       stockPort: config.simStockPort,

@@ -1,6 +1,12 @@
-import { Pool } from 'undici';
+import { context, propagation, trace } from '@opentelemetry/api';
+import { type Dispatcher, Pool } from 'undici';
 import { classifyNetworkError, classifyResponse, type Endpoint, mayHaveBeenSent } from '../domain/failure.ts';
-import { type FailureKind, UpstreamError } from '../errors.ts';
+import { type FailureKind, NotSent, UpstreamError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import type { Random } from '../random.ts';
+import { observeLimiter, permitWait } from '../telemetry/metrics.ts';
+import { ConcurrencyLimiter, type Priority, type Sample } from './limiter.ts';
+import { stalledSince, watchForStalls } from './stall.ts';
 
 /** Larger answers are refused: a page of 10,000 orders is ~1 MB, so this is corrupt or hostile. */
 export const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
@@ -8,8 +14,19 @@ export const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 export interface HttpOptions {
   /** The most one request may take, from sending to the last byte of the answer, in ms. */
   readonly timeoutMs: number;
-  /** Keep-alive connections to the origin. */
+  /** Keep-alive connections to the origin: the most requests ever in flight. */
   readonly connections: number;
+  /**
+   * Adapt how many requests are in flight to what the upstream's answers show (see limiter.ts), up to
+   * `connections`; needs `random`. Absent: as many as `connections` at once.
+   */
+  readonly limit?: {
+    readonly random: Random;
+    /** Where it says once that the upstream is at its capacity. */
+    readonly logger?: Logger;
+    /** The upstream's name in metrics (`order`, `stock`). */
+    readonly label: string;
+  };
 }
 
 export interface JsonRequest {
@@ -20,9 +37,14 @@ export interface JsonRequest {
   readonly headers?: Record<string, string>;
   /** Decides which failure kinds a status means here (see classifyResponse). */
   readonly endpoint?: Endpoint;
+  /** The kind of request (`PUT /orders/:id`), for the concurrency limit: each kind has its own usual time. */
+  readonly route?: string;
+  /** `first` goes ahead of every waiting `normal` request. */
+  readonly priority?: Priority;
   /**
-   * When the request must be over, as performance.now() (default: the client's timeout from now). A
-   * request whose deadline passed before it left is not sent at all.
+   * When the request must be over, as performance.now() (default: the client's timeout after it gets
+   * its permit). A request with a deadline is not sent once it has passed: checked when it is handed to
+   * the socket, and it is not sent either if this process stalled since it was asked for.
    */
   readonly deadline?: number;
 }
@@ -48,12 +70,70 @@ export function parseRetryAfter(value: string | string[] | undefined, now = Date
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
-/** A JSON-over-HTTP client for one base URL: keep-alive pool, a deadline per request, typed failures. */
+/** Answers that say the upstream is overloaded rather than failing at random. */
+const OVERLOADED = new Set([429, 503, 504]);
+
+/** Per-request options the send-time check reads (undici passes unknown options through to interceptors). */
+interface SendCheck {
+  /** Not sent after this (performance.now()). */
+  readonly sendBy?: number;
+  /** Not sent if the process stalled after this. */
+  readonly askedAt?: number;
+  /** Set once the request is handed to a socket: an abort before then means it never left. */
+  readonly handed: { value: boolean };
+}
+
+/**
+ * Sees each request at the last moment: when undici hands it to a connected socket. One with a
+ * deadline that waited for a connection past it, or through a stall of the process, is aborted
+ * before a byte is written; every request notes that it was handed over.
+ */
+const sendCheck: Dispatcher.DispatcherComposeInterceptor = (dispatch) => (opts, handler) => {
+  const { sendBy, askedAt, handed } = opts as Dispatcher.DispatchOptions & Partial<SendCheck>;
+  if (handed === undefined) return dispatch(opts, handler);
+  return dispatch(opts, {
+    onRequestStart(controller, ctx) {
+      const late = sendBy !== undefined && performance.now() > sendBy;
+      if (late || (askedAt !== undefined && stalledSince(askedAt))) {
+        controller.abort(
+          new NotSent(late ? 'its deadline passed before it left' : 'this process stalled before it left'),
+        );
+        return;
+      }
+      handed.value = true;
+      handler.onRequestStart?.(controller, ctx);
+    },
+    onRequestUpgrade: (...args) => handler.onRequestUpgrade?.(...args),
+    onResponseStart: (...args) => handler.onResponseStart?.(...args),
+    onResponseData: (...args) => handler.onResponseData?.(...args),
+    onResponseEnd: (...args) => handler.onResponseEnd?.(...args),
+    onResponseError: (...args) => handler.onResponseError?.(...args),
+  });
+};
+
+/**
+ * A trace that is not recorded still travels: a request outside a recording span gets no span of its
+ * own (the undici instrumentation skips it), but a `traceparent` with the sampled flag off, so a
+ * downstream service with a parent-based sampler follows the decision instead of starting its own trace.
+ */
+function unsampledTraceHeaders(): Record<string, string> {
+  if (trace.getActiveSpan()?.isRecording() !== false) return {};
+  const headers: Record<string, string> = {};
+  propagation.inject(context.active(), headers);
+  return headers;
+}
+
+/**
+ * A JSON-over-HTTP client for one base URL: a concurrency limit in front of a keep-alive pool, a
+ * deadline per request, typed failures.
+ */
 export class JsonHttpClient {
-  readonly #pool: Pool;
+  readonly #pool: Dispatcher;
   readonly #basePath: string;
   readonly #name: string;
   readonly #timeoutMs: number;
+  readonly #limiter: ConcurrencyLimiter | undefined;
+  readonly #stopObserving: () => void;
   /** Basic auth from the base URL's user:password, which the pool (origin only) would drop. */
   readonly #authorization: Record<string, string>;
 
@@ -73,7 +153,23 @@ export class JsonHttpClient {
       headersTimeout: options.timeoutMs,
       bodyTimeout: options.timeoutMs,
       maxResponseSize: MAX_RESPONSE_BYTES,
-    });
+    }).compose(sendCheck);
+    const { limit } = options;
+    this.#limiter =
+      limit &&
+      new ConcurrencyLimiter({
+        max: options.connections,
+        random: limit.random,
+        onWait: (ms) => permitWait.record(ms / 1000, { upstream: limit.label }),
+        onSaturated: (state) =>
+          limit.logger?.info(`${name} is at its capacity: requests wait for a permit`, {
+            limit: state.limit,
+            inFlight: state.inFlight,
+            waiting: state.queued,
+            slowerThanUnloaded: Number(state.meanRatio.toFixed(1)),
+          }),
+      });
+    this.#stopObserving = limit && this.#limiter ? observeLimiter(limit.label, this.#limiter) : () => {};
   }
 
   /**
@@ -82,12 +178,23 @@ export class JsonHttpClient {
    */
   async send(req: JsonRequest): Promise<HttpAnswer> {
     const what = `${this.#name} ${req.method} ${req.path}`;
-    const remaining = Math.floor((req.deadline ?? performance.now() + this.#timeoutMs) - performance.now());
-    if (remaining <= 0) throw new UpstreamError('transient', `${what} not sent: its deadline had passed`);
-    const search = req.query
-      ? `?${new URLSearchParams(Object.entries(req.query).map(([k, v]): [string, string] => [k, String(v)]))}`
-      : '';
+    const askedAt = performance.now();
+    if (req.deadline !== undefined) watchForStalls();
+    const permit = await this.#limiter
+      ?.acquire(req.priority ?? 'normal', req.deadline === undefined ? {} : { deadline: req.deadline })
+      .catch((error: unknown) => {
+        throw notSent(what, error);
+      });
+    let sample: Sample | undefined;
+    const route = req.route ?? `${req.method} ${req.path}`;
+    const sentAt = performance.now();
+    const handed = { value: false };
     try {
+      const remaining = Math.floor((req.deadline ?? sentAt + this.#timeoutMs) - sentAt);
+      if (remaining <= 0) throw new NotSent('its deadline had passed');
+      const search = req.query
+        ? `?${new URLSearchParams(Object.entries(req.query).map(([k, v]): [string, string] => [k, String(v)]))}`
+        : '';
       const response = await this.#pool.request({
         method: req.method,
         path: `${this.#basePath}${req.path}${search}`,
@@ -95,25 +202,37 @@ export class JsonHttpClient {
           accept: 'application/json',
           ...(req.body === undefined ? {} : { 'content-type': 'application/json' }),
           ...this.#authorization,
+          ...unsampledTraceHeaders(),
           ...req.headers,
         },
         body: req.body === undefined ? undefined : JSON.stringify(req.body),
         // The per-phase timeouts bound each wait; this bounds the whole request, which is what the
         // stock lock's lease and the settling of a decrease in doubt are measured against.
         signal: AbortSignal.timeout(remaining),
+        ...({
+          handed,
+          ...(req.deadline === undefined ? {} : { sendBy: req.deadline, askedAt }),
+        } satisfies SendCheck),
       });
       const text = await response.body.text();
       const { statusCode } = response;
+      sample = { route, ms: performance.now() - sentAt, overload: OVERLOADED.has(statusCode) };
       const retryAfterMs =
         statusCode === 429 || statusCode === 503 ? parseRetryAfter(response.headers['retry-after']) : undefined;
       return { statusCode, text, json: parseJson(text), what, retryAfterMs };
     } catch (error) {
+      if (error instanceof NotSent) throw notSent(what, error);
+      // Aborted (its time ran out) while it still waited for a connection: the upstream never saw it.
+      if (!handed.value && isAbort(error)) throw notSent(what, new NotSent('its time ran out before it left'));
       const code = (error as { code?: string }).code;
       const kind = code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE' ? 'permanent' : classifyNetworkError(error);
+      if ((error as Error).name === 'TimeoutError') sample = { route, ms: performance.now() - sentAt, overload: true };
       throw new UpstreamError(kind, `${what} failed: ${(error as Error).message}${code ? ` (${code})` : ''}`, {
         cause: error,
         unanswered: mayHaveBeenSent(error),
       });
+    } finally {
+      permit?.release(sample);
     }
   }
 
@@ -136,8 +255,18 @@ export class JsonHttpClient {
   }
 
   close(): Promise<void> {
+    this.#stopObserving();
     return this.#pool.close();
   }
+}
+
+const isAbort = (error: unknown): boolean =>
+  error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+
+/** A request that never left: the upstream cannot have seen it, so nothing can be in doubt. */
+function notSent(what: string, error: unknown): UpstreamError {
+  const reason = error instanceof Error ? error.message : String(error);
+  return new UpstreamError('transient', `${what} not sent: ${reason}`, { cause: error, unanswered: false });
 }
 
 /** The failure an answer means, with what it said and when it asked to be asked again. */

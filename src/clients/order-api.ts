@@ -29,12 +29,24 @@ function validated<T>(parse: () => T): T {
 export function createOrderApi(http: JsonHttpClient): OrderApi {
   return {
     async listRegistered(skip, limit) {
-      const body = await http.request({ method: 'GET', path: '/orders/status/registered', query: { skip, limit } });
+      // The cycle's listing goes ahead of status updates: it must not time out behind a backlog of them.
+      const body = await http.request({
+        method: 'GET',
+        path: '/orders/status/registered',
+        query: { skip, limit },
+        route: 'GET /orders/status/registered',
+        priority: 'first',
+      });
       const page = validated(() => parseOrderPage(body));
       return { ...page, size: (body as unknown[]).length };
     },
     async getOrder(id) {
-      const body = await http.request({ method: 'GET', path: `/orders/${id}`, endpoint: 'order' });
+      const body = await http.request({
+        method: 'GET',
+        path: `/orders/${id}`,
+        endpoint: 'order',
+        route: 'GET /orders/:id',
+      });
       return validated(() => parseOrder(body));
     },
     async setStatus(id, status) {
@@ -43,6 +55,7 @@ export function createOrderApi(http: JsonHttpClient): OrderApi {
         path: `/orders/${id}`,
         body: { order_status: status },
         endpoint: 'order',
+        route: 'PUT /orders/:id',
       });
       return validated(() => parseOrder(body));
     },

@@ -26,6 +26,9 @@ export function createStockApi(http: JsonHttpClient): StockApi {
           path: '/stocks/decrease',
           body: { wood_type: woodType, quantity },
           headers: { 'idempotency-key': idempotencyKey },
+          route: 'POST /stocks/decrease',
+          // Stock calls are made under a wood type's lock, which every order of that type waits for.
+          priority: 'first',
           ...(deadline === undefined ? {} : { deadline }),
         });
       } catch (error) {
@@ -41,7 +44,7 @@ export function createStockApi(http: JsonHttpClient): StockApi {
 
     async level(woodType) {
       const path = `/stocks/${encodeURIComponent(woodType)}`;
-      const answer = await http.send({ method: 'GET', path });
+      const answer = await http.send({ method: 'GET', path, route: 'GET /stocks/:wood_type', priority: 'first' });
       const body = answer.json.ok ? answer.json.value : undefined;
       if (answer.statusCode === 404 && errorText(body) === 'Stock not found') return 'none';
       if (answer.statusCode === 200 && answer.json.ok) {

@@ -1,4 +1,6 @@
 import type { Config } from '../config/schema.ts';
+import type { Logger } from '../logger.ts';
+import { createRandom, type Random } from '../random.ts';
 import { JsonHttpClient } from './http.ts';
 import { createOrderApi, type OrderApi } from './order-api.ts';
 import { createStockApi, type StockApi } from './stock-api.ts';
@@ -9,11 +11,22 @@ export interface Upstream {
   close(): Promise<void>;
 }
 
-/** Clients for the Order and Stock APIs, each over its own keep-alive pool. */
-export function createUpstream(config: Config): Upstream {
-  const options = { timeoutMs: config.httpTimeoutMs, connections: config.httpConnections };
-  const orders = new JsonHttpClient('Order API', config.ordersUrl, options);
-  const stocks = new JsonHttpClient('Stock API', config.stocksUrl, options);
+/**
+ * Clients for the Order and Stock APIs, each over its own keep-alive pool, behind its own adaptive
+ * concurrency limit (HTTP_CONNECTIONS is its upper bound).
+ */
+export function createUpstream(
+  config: Pick<Config, 'httpTimeoutMs' | 'httpConnections' | 'ordersUrl' | 'stocksUrl'>,
+  deps: { readonly random?: Random; readonly logger?: Logger } = {},
+): Upstream {
+  const random = deps.random ?? createRandom();
+  const options = (label: string) => ({
+    timeoutMs: config.httpTimeoutMs,
+    connections: config.httpConnections,
+    limit: { random, label, ...(deps.logger ? { logger: deps.logger } : {}) },
+  });
+  const orders = new JsonHttpClient('Order API', config.ordersUrl, options('order'));
+  const stocks = new JsonHttpClient('Stock API', config.stocksUrl, options('stock'));
   return {
     orderApi: createOrderApi(orders),
     stockApi: createStockApi(stocks),

@@ -4,6 +4,7 @@ import { isOrderStatus, isWoodType } from '../domain/order.ts';
 import { BodyTooLarge } from '../errors.ts';
 import { listen } from '../listen.ts';
 import type { Random } from '../random.ts';
+import { type CapacityModel, type RequestKind, SharedProcessor } from './capacity.ts';
 import { parseJsonBody, parsePaging, readBody, sendHtmlError, sendJson } from './http.ts';
 import type { SimStore } from './store.ts';
 
@@ -37,6 +38,11 @@ export interface SimFaults {
   decreaseResetAfterCommitRate?: number;
   /** Honour Idempotency-Key on decrease (default). Off, it behaves like the reference service, which ignores it. */
   honourIdempotencyKey?: boolean;
+  /**
+   * Serve requests with the reference services' capacity (see capacity.ts): each API works on its
+   * requests in flight at once, sharing one service time. Absent: answers at once, as fast as Node can.
+   */
+  capacity?: CapacityModel;
 }
 
 export interface SimulatorOptions extends SimFaults {
@@ -59,6 +65,8 @@ interface Ctx {
   readonly res: ServerResponse;
   readonly url: URL;
   readonly options: SimulatorOptions;
+  /** Spends service time of this API on the request (nothing without a capacity model). */
+  readonly work: (ms: number) => Promise<void>;
 }
 
 /** Fails at once with the reference service's answer, with probability errorRate. */
@@ -186,7 +194,8 @@ async function decide(ctx: Ctx): Promise<{ status: number; body: unknown } | und
     if (level < (quantity as number)) return { status: 400, body: { error: 'Insufficient stock' } };
     // The reference service reads, then writes back without a lock; yielding in between lets
     // concurrent decreases of the same wood type overwrite each other, as they do there.
-    if (nonAtomic) await sleep(1);
+    if (nonAtomic)
+      await (ctx.options.capacity ? ctx.work(serviceTime(ctx.options.capacity, 'decrease') / 2) : sleep(1));
     const next = (nonAtomic ? level : (store.stock.get(woodType) as number)) - (quantity as number);
     store.stock.set(woodType, next);
     store.recordDecrease(ctx.req.headers['idempotency-key'], woodType, quantity as number);
@@ -239,7 +248,39 @@ async function handleStocks(ctx: Ctx): Promise<void> {
   return sendHtmlError(res, 404);
 }
 
+/** What a request costs a capacity-modelled API: the reference services' handlers by kind. */
+function requestKind(method: string | undefined, path: string): RequestKind {
+  if (path === '/stocks/decrease') return 'decrease';
+  if (path.startsWith('/orders/status/') || path === '/orders/' || path === '/stocks/')
+    return method === 'GET' ? 'list' : 'write';
+  return method === 'GET' ? 'read' : 'write';
+}
+
+/** Service time of a request; a list request's grows with the elements it returns. */
+function serviceTime(capacity: CapacityModel, kind: RequestKind, listed = 0): number {
+  const times = capacity.serviceMs;
+  return kind === 'list' ? times.list + times.listItem * listed : times[kind];
+}
+
+/** How many elements a list request returns, computed before it is served. */
+function listLength(store: SimStore, url: URL): number {
+  const paging = parsePaging(url);
+  if (!paging) return 0;
+  const status = decodeURIComponent(url.pathname.slice('/orders/status/'.length));
+  const total = url.pathname.startsWith('/orders/status/')
+    ? isOrderStatus(status)
+      ? store.countOf(status)
+      : 0
+    : url.pathname === '/orders/'
+      ? store.orders.size
+      : store.stock.size;
+  return Math.max(0, Math.min(paging.limit, total - paging.skip));
+}
+
 function serve(handler: (ctx: Ctx) => Promise<void>, options: SimulatorOptions): Server {
+  const { capacity } = options;
+  const processor = capacity ? new SharedProcessor(capacity) : undefined;
+  const work = (ms: number) => processor?.serve(ms) ?? Promise.resolve();
   return createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://sim');
     const { listings } = options.store;
@@ -254,7 +295,13 @@ function serve(handler: (ctx: Ctx) => Promise<void>, options: SimulatorOptions):
         });
       }
       if (options.latencyMs) await sleep(options.latencyMs);
-      await handler({ req, res, url, options });
+      if (capacity) {
+        const kind = requestKind(req.method, url.pathname);
+        const time = serviceTime(capacity, kind, kind === 'list' ? listLength(options.store, url) : 0);
+        // A non-atomic decrease spends the rest between reading the level and writing it back.
+        await work(kind === 'decrease' && options.nonAtomic ? time / 2 : time);
+      }
+      await handler({ req, res, url, options, work });
     };
     run().catch((error: unknown) => {
       if (res.headersSent) return void res.destroy();

@@ -58,6 +58,11 @@ export class SimStore {
     this.#index(status).add(order.id);
   }
 
+  /** Orders with this status now. */
+  countOf(status: OrderStatus): number {
+    return this.#index(status).size;
+  }
+
   listByStatus(status: OrderStatus, skip: number, limit: number): SimOrder[] {
     return this.#page(this.#index(status), skip, limit).map((id) => this.orders.get(id) as SimOrder);
   }

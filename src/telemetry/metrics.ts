@@ -1,4 +1,4 @@
-import { metrics } from '@opentelemetry/api';
+import { type BatchObservableResult, metrics } from '@opentelemetry/api';
 import type { Queue } from 'bullmq';
 
 /**
@@ -113,4 +113,38 @@ export function observeQueueDepth(queues: readonly Queue[]): () => void {
   };
   depth.addCallback(callback);
   return () => depth.removeCallback(callback);
+}
+
+export const permitWait = meter.createHistogram('ordermanagement.upstream.permit_wait_seconds', {
+  description: 'How long a request to an upstream waited for a permit of its concurrency limit',
+  unit: 's',
+  advice: { explicitBucketBoundaries: [0.001, ...SECONDS] },
+});
+
+const limitGauge = meter.createObservableGauge('ordermanagement.upstream.concurrency_limit', {
+  description: 'Requests to an upstream this process lets be in flight at once, as adapted to its answers',
+  unit: '{request}',
+});
+const inFlightGauge = meter.createObservableGauge('ordermanagement.upstream.in_flight', {
+  description: 'Requests to an upstream in flight now',
+  unit: '{request}',
+});
+const queuedGauge = meter.createObservableGauge('ordermanagement.upstream.queued', {
+  description: 'Requests waiting for a permit to an upstream',
+  unit: '{request}',
+});
+
+/** Reports an upstream's concurrency limit, in-flight and waiting requests; returns a function that stops. */
+export function observeLimiter(
+  upstream: string,
+  limiter: { readonly limit: number; readonly inFlight: number; readonly queued: number },
+): () => void {
+  const callback = (result: BatchObservableResult) => {
+    result.observe(limitGauge, limiter.limit, { upstream });
+    result.observe(inFlightGauge, limiter.inFlight, { upstream });
+    result.observe(queuedGauge, limiter.queued, { upstream });
+  };
+  const gauges = [limitGauge, inFlightGauge, queuedGauge];
+  meter.addBatchObservableCallback(callback, gauges);
+  return () => meter.removeBatchObservableCallback(callback, gauges);
 }

@@ -1,6 +1,6 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { freePort } from '../../cli/redis-server.ts';
 import { JsonHttpClient } from '../../src/clients/http.ts';
 import { createOrderApi } from '../../src/clients/order-api.ts';
@@ -181,5 +181,59 @@ describe('the Stock API client', () => {
     const api = createStockApi(client(url));
     expect(await api.level('oak')).toBe(12);
     expect(await api.level('elm')).toBe('none');
+  });
+});
+
+describe('a request with a deadline (a stock decrease)', () => {
+  /** A server that records what reached it and holds its first answer until `release`. */
+  async function holdingUpstream() {
+    const reached: string[] = [];
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const url = await upstream((req, res) => {
+      reached.push(String(req.url));
+      if (reached.length === 1) void held.then(() => json(200, { wood_type: 'oak', quantity: 1 })(req, res));
+      else json(200, { wood_type: 'oak', quantity: 1 })(req, res);
+    });
+    return { url, reached, release };
+  }
+
+  it('is never written once its deadline passed while it waited for a connection', async () => {
+    const { url, reached, release } = await holdingUpstream();
+    const http = new JsonHttpClient('Test API', url, { timeoutMs: 5000, connections: 1 });
+    closers.push(() => http.close());
+    const first = http.send({ method: 'POST', path: '/first', body: {} });
+    await vi.waitFor(() => expect(reached).toEqual(['/first']));
+    const late = failure(http.send({ method: 'POST', path: '/late', body: {}, deadline: performance.now() + 100 }));
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    release();
+    await first;
+    const error = await late;
+    expect(error.message).toContain('not sent');
+    expect(error.unanswered).toBe(false);
+    // The connection was free again, yet the late request never reached the server.
+    await http.send({ method: 'POST', path: '/after', body: {} });
+    expect(reached).toEqual(['/first', '/after']);
+  });
+
+  it('is never written after this process stalled, however far its deadline', async () => {
+    const { url, reached } = await holdingUpstream();
+    const http = new JsonHttpClient('Test API', url, { timeoutMs: 10_000, connections: 2 });
+    closers.push(() => http.close());
+    // Starts the heartbeat and opens the first connection, so the next request needs a second one.
+    void http.send({ method: 'POST', path: '/first', body: {}, deadline: performance.now() + 10_000 }).catch(() => {});
+    await vi.waitFor(() => expect(reached).toEqual(['/first']));
+    const sending = failure(
+      http.send({ method: 'POST', path: '/stalled', body: {}, deadline: performance.now() + 10_000 }),
+    );
+    // The process freezes while the connection is being made: its socket is handed the request after.
+    const frozenUntil = Date.now() + 1500;
+    while (Date.now() < frozenUntil) {}
+    const error = await sending;
+    expect(error.message).toContain('this process stalled before it left');
+    expect(error.unanswered).toBe(false);
+    expect(reached).toEqual(['/first']);
   });
 });

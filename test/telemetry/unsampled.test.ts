@@ -16,7 +16,7 @@ const { recordSentRequests } = await import('../helpers/sent-headers.ts');
 
 afterAll(() => shutdownTelemetry());
 
-it('leaves requests of an unsampled trace alone, yet logs and job data keep its trace id', async () => {
+it('gives requests of an unsampled trace no span but the decision, and logs and job data keep its trace id', async () => {
   const sent = recordSentRequests();
   const h = await startSim({ orders: 4, stock: { oak: 100, maple: 100, birch: 100, elm: 100, pine: 100 } });
   onTestFinished(() => h.sim.close());
@@ -36,10 +36,8 @@ it('leaves requests of an unsampled trace alone, yet logs and job data keep its 
   expect(h.store.countByStatus().shipped).toBe(4);
 
   expect(exporter.getFinishedSpans()).toEqual([]);
-  // The upstreams are not told a trace that nobody records: no traceparent on any request.
   const upstreamCalls = sent.filter((r) => r.path.startsWith('/orders') || r.path.startsWith('/stocks'));
   expect(upstreamCalls.length).toBeGreaterThanOrEqual(4 + 1);
-  expect(upstreamCalls.filter((r) => r.headers.has('traceparent'))).toEqual([]);
   // Inside the process the trace still exists: every order's log line and job carry the cycle's trace id.
   const statusLines = lines.map((l) => JSON.parse(l)).filter((l) => l.message === 'order status set');
   expect(statusLines).toHaveLength(4);
@@ -50,4 +48,10 @@ it('leaves requests of an unsampled trace alone, yet logs and job data keep its 
   const jobs = await p.queues.orders.getJobs(['completed']);
   expect(jobs).toHaveLength(4);
   for (const job of jobs) expect(job.data.trace?.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-00$`));
+  // The upstreams are told the decision: every request carries the cycle's trace, flagged not sampled,
+  // so a parent-based sampler downstream does not start a trace of its own.
+  for (const call of upstreamCalls)
+    expect(call.headers.get('traceparent'), `${call.method} ${call.path}`).toMatch(
+      new RegExp(`^00-${traceId}-[0-9a-f]{16}-00$`),
+    );
 });

@@ -32,6 +32,12 @@ export const simSettings = {
     default: 0,
     env: 'SIM_LATENCY_MS',
   },
+  simCapacity: {
+    doc: "Simulator: reference serves requests with the reference services' capacity (each API one request's worth of work at a time, shared by all in flight: PUT /orders/<id> about 180/s, POST /stocks/decrease about 117/s); none answers as fast as it can.",
+    format: ['reference', 'none'],
+    default: 'reference',
+    env: 'SIM_CAPACITY',
+  },
   simNonAtomic: {
     doc: 'Simulator: decrease stock without a lock, losing concurrent updates like the reference Stock API.',
     format: 'boolean-text',
