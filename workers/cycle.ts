@@ -4,11 +4,18 @@ import { nextSkip, type PassCut, pageLimit } from '../src/domain/paging.ts';
 import type { UpstreamHealth } from '../src/domain/upstream-health.ts';
 import { coerceError, SimulatedFailure } from '../src/errors.ts';
 import type { Logger } from '../src/logger.ts';
-import { enqueueOrders } from '../src/queue/enqueue.ts';
+import { enqueueOrders, type RegisteredAgain } from '../src/queue/enqueue.ts';
 import type { CycleData, CycleResult, FanOutCounts, ProcessOrderResult } from '../src/queue/jobs.ts';
 import type { Queues } from '../src/queue/queues.ts';
 import type { Random } from '../src/random.ts';
-import { cycleDuration, cycleFailures, cyclesCut, cyclesThrottled, ordersPerCycle } from '../src/telemetry/metrics.ts';
+import {
+  cycleDuration,
+  cycleFailures,
+  cyclesCut,
+  cyclesThrottled,
+  ordersPerCycle,
+  ordersRegisteredAgain,
+} from '../src/telemetry/metrics.ts';
 import { currentCarrier, inMessageSpan } from '../src/telemetry/tracing.ts';
 
 export interface CycleDeps {
@@ -23,6 +30,8 @@ export interface CycleDeps {
   readonly logger: Logger;
   /** Backpressure: how many orders the cycle may add while the upstream keeps failing. */
   readonly health?: Pick<UpstreamHealth, 'fanOutLimit' | 'recent'>;
+  /** How long a listing is trusted by workers (ORDER_REREAD_AFTER_MS): older ones are forgotten. */
+  readonly listingKeepMs: number;
 }
 
 export type CycleJob = Job<CycleData, CycleResult>;
@@ -109,6 +118,7 @@ async function fanOutOrders(job: CycleJob, deps: CycleDeps, log: Logger): Promis
   const seen = new Set<number>();
   for (let listed = 0; ; ) {
     const skip = listed === 0 ? 0 : nextSkip(listed, (await finishedChildren(job)) - finishedAtStart);
+    const listedAt = Date.now();
     const page = await deps.orderApi.listRegistered(skip, deps.pageSize);
     counts.pages += 1;
     counts.invalid += page.invalid.length;
@@ -121,7 +131,7 @@ async function fanOutOrders(job: CycleJob, deps: CycleDeps, log: Logger): Promis
       .filter((order) => order.status === 'registered')
       .slice(0, limit === undefined ? undefined : Math.max(limit - counts.enqueued, 0));
     if (registered.length > 0) {
-      const { added, skipped } = await inMessageSpan(
+      const { added, skipped, registeredAgain } = await inMessageSpan(
         {
           operation: 'send',
           queue: deps.queues.orders.name,
@@ -133,10 +143,12 @@ async function fanOutOrders(job: CycleJob, deps: CycleDeps, log: Logger): Promis
             registered,
             { parent, ignoreDependencyOnFailure: true },
             { trace: currentCarrier() },
+            { at: listedAt, keepMs: deps.listingKeepMs },
           ),
       );
       counts.enqueued += added.length;
       counts.skipped += skipped.length;
+      await reportRegisteredAgain(deps, registeredAgain, listedAt, log);
     }
     if (page.size < deps.pageSize || (limit !== undefined && counts.enqueued >= limit)) return counts;
     const stop = pageLimit(page.size, fresh.length, seen.size, deps.maxOrders);
@@ -146,6 +158,32 @@ async function fanOutOrders(job: CycleJob, deps: CycleDeps, log: Logger): Promis
       return { ...counts, cut: stop };
     }
     listed += page.size;
+  }
+}
+
+/**
+ * An order whose job completed (its status written) is listed registered again: someone set it back,
+ * or the Order API lost the update or reused the id. Processing it again might take stock twice, so it
+ * is not done by itself: it is said once with the facts, counted, and listed for a person, whose
+ * replay lets the decrease ledger decide.
+ */
+async function reportRegisteredAgain(
+  deps: CycleDeps,
+  orders: readonly RegisteredAgain[],
+  listedAt: number,
+  log: Logger,
+): Promise<void> {
+  for (const { orderId, jobId, first } of orders) {
+    if (!first) continue;
+    ordersRegisteredAgain.add(1);
+    const job = await deps.queues.orders.getJob(jobId);
+    log.warn('an order whose job completed is registered again; it waits for a person (ordermanagement replay)', {
+      orderId,
+      jobId,
+      jobFinishedAt: job?.finishedOn === undefined ? undefined : new Date(job.finishedOn).toISOString(),
+      jobResult: job?.returnvalue,
+      listedAt: new Date(listedAt).toISOString(),
+    });
   }
 }
 

@@ -9,6 +9,7 @@ import { UpstreamError } from '../src/errors.ts';
 import type { ReadinessCheck } from '../src/health.ts';
 import type { Logger } from '../src/logger.ts';
 import { CYCLE_QUEUE, CYCLE_SCHEDULER_ID, ORDER_QUEUE } from '../src/queue/jobs.ts';
+import { lastListed } from '../src/queue/listing.ts';
 import { createQueues, type Queues } from '../src/queue/queues.ts';
 import { upsertCycleScheduler } from '../src/queue/scheduler.ts';
 import { createRandom } from '../src/random.ts';
@@ -55,6 +56,13 @@ function whenReady(connections: readonly Connection[]): Promise<unknown> {
   );
 }
 
+/**
+ * How old a listing of an order may be and still be trusted (ORDER_REREAD_AFTER_MS). Every cycle lists
+ * every registered order, so by default two intervals: a backlog order is always listed within that.
+ */
+export const orderRereadAfterMs = (config: Pick<Config, 'orderRereadAfterMs' | 'intervalSeconds'>): number =>
+  config.orderRereadAfterMs ?? 2 * config.intervalSeconds * 1000;
+
 /** One process runs both workers; any number of such processes may run side by side. */
 export async function startWorkers(config: Config, logger: Logger): Promise<Workers> {
   const random = createRandom(config.randomSeed);
@@ -89,6 +97,7 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Work
     },
   };
 
+  const rereadAfterMs = orderRereadAfterMs(config);
   // At most one cycle runs at a time across all replicas: the global limit lives in Redis.
   await queues.cycles.setGlobalConcurrency(1);
   const cycle = new Worker(
@@ -101,6 +110,7 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Work
       errorRate: config.cycleErrorRate,
       random,
       logger,
+      listingKeepMs: rereadAfterMs,
       ...(health ? { health } : {}),
     }),
     { ...workerOptions, concurrency: 1 },
@@ -130,7 +140,8 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Work
       random,
       logger,
       traceOrders: config.traceOrders,
-      orderRereadAfterMs: config.orderRereadAfterMs ?? config.intervalSeconds * 1000,
+      orderRereadAfterMs: rereadAfterMs,
+      lastListed: (orderId) => lastListed(queues, orderId),
       parkMs: config.backoffMaxMs,
       ...(health ? { health } : {}),
     }),

@@ -27,6 +27,8 @@ export interface ProcessOrderDeps {
   readonly traceOrders: 'child' | 'link';
   /** A listed order younger than this is trusted as listed; an older one is read again (ORDER_REREAD_AFTER_MS). */
   readonly orderRereadAfterMs: number;
+  /** When a cycle last listed the order registered (Date.now() ms), if it did recently. */
+  readonly lastListed: (orderId: number) => Promise<number | undefined>;
   /** How long a job whose stock is (or may be) taken waits between tries once its attempts ran out. */
   readonly parkMs: number;
   /** Where attempts report whether the upstream answered, for backpressure. */
@@ -135,7 +137,7 @@ async function runSteps(
   if (outcome === undefined) {
     let order: Order;
     try {
-      order = listedOrder(job, data, deps.orderRereadAfterMs) ?? (await deps.orderApi.getOrder(orderId));
+      order = (await listedOrder(job, data, deps)) ?? (await deps.orderApi.getOrder(orderId));
     } catch (error) {
       if (error instanceof UpstreamError && error.kind === 'order-not-found') {
         log.warn('order no longer exists; nothing to do');
@@ -198,9 +200,19 @@ function decided(record: OrderRecord): Outcome | undefined {
   return record.state === 'taken' ? 'shipped' : record.state === 'refused' ? record.outcome : undefined;
 }
 
-/** The order as its cycle listed it, while that listing is fresh: re-reading each order would cost a third of the HTTP calls. */
-function listedOrder(job: ProcessOrderJob, data: ProcessOrderData, rereadAfterMs: number): Order | undefined {
-  if (data.listed === undefined || Date.now() - job.timestamp >= rereadAfterMs) return undefined;
+/**
+ * The order as listed, while a listing is fresh: the one that added the job, or a later cycle's (each
+ * lists every registered order). Reading it again would double the requests to the Order API, which
+ * is what limits how fast orders go.
+ */
+async function listedOrder(
+  job: ProcessOrderJob,
+  data: ProcessOrderData,
+  deps: Pick<ProcessOrderDeps, 'orderRereadAfterMs' | 'lastListed'>,
+): Promise<Order | undefined> {
+  if (data.listed === undefined) return undefined;
+  const fresh = (at: number | undefined) => at !== undefined && Date.now() - at < deps.orderRereadAfterMs;
+  if (!fresh(job.timestamp) && !fresh(await deps.lastListed(data.orderId))) return undefined;
   return { id: data.orderId, ...data.listed, status: 'registered' };
 }
 

@@ -57,6 +57,8 @@ interface Waiter {
   grant(): void;
 }
 
+/** A start that neither floods an upstream nor lets one slow request (a long listing) hold every permit. */
+const INITIAL_LIMIT = 4;
 /** Fewer answers than this in a window say too little to move the limit. */
 const MIN_SAMPLES = 8;
 /** A window also ends after this long, however few answered. */
@@ -83,7 +85,7 @@ export class ConcurrencyLimiter {
   readonly #options: LimiterOptions;
   readonly #now: () => number;
   readonly #busyMeter: () => () => number;
-  #state: LimitState = { limit: 1, slowStart: true };
+  #state: LimitState;
   #inFlight = 0;
   readonly #waiting: Record<Priority, Waiter[]> = { first: [], normal: [] };
   readonly #baselines = new Map<string, RollingMinimum>();
@@ -99,6 +101,7 @@ export class ConcurrencyLimiter {
     this.#options = options;
     this.#now = options.now ?? (() => performance.now());
     this.#busyMeter = options.busyMeter ?? eventLoopBusy;
+    this.#state = { limit: Math.min(INITIAL_LIMIT, options.max), slowStart: true };
     this.#probeAt = this.#now() + PROBE_EVERY_MS * (0.5 + options.random());
     this.#window = this.#newWindow();
   }

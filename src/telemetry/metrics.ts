@@ -18,6 +18,12 @@ export const orderAnomalies = meter.createCounter('ordermanagement.orders.anomal
   unit: '{order}',
 });
 
+export const ordersRegisteredAgain = meter.createCounter('ordermanagement.orders.registered_again', {
+  description:
+    'Orders listed registered again after their job had completed; each waits for a person (ordermanagement replay)',
+  unit: '{order}',
+});
+
 export const jobAttempts = meter.createCounter('ordermanagement.job.attempts', {
   description: 'Job attempts by queue and result (ok, retry, failed)',
   unit: '{attempt}',

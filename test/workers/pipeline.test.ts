@@ -1,5 +1,9 @@
+import { Writable } from 'node:stream';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import winston from 'winston';
+import { createLogger, type Logger } from '../../src/logger.ts';
 import { CYCLE_JOB } from '../../src/queue/jobs.ts';
+import { registeredAgain } from '../../src/queue/listing.ts';
 import { upsertCycleScheduler } from '../../src/queue/scheduler.ts';
 import { startGate } from '../helpers/gate.ts';
 import {
@@ -18,6 +22,17 @@ async function harness(...args: Parameters<typeof startSim>): Promise<SimHarness
   const h = await startSim(...args);
   onTestFinished(() => h.sim.close());
   return h;
+}
+
+/** A logger whose JSON lines land in `lines`. */
+function captureLogger(lines: Record<string, unknown>[]): Logger {
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(JSON.parse(String(chunk)) as Record<string, unknown>);
+      done();
+    },
+  });
+  return createLogger('info', {}, [new winston.transports.Stream({ stream })]);
 }
 
 async function pipeline(...args: Parameters<typeof testConfig>): Promise<RunningPipeline> {
@@ -178,6 +193,95 @@ describe('orders as listed', () => {
     const { perOrder } = await attribute(h, p.ledger);
     for (const order of changed) expect(perOrder.has(order.id)).toBe(false);
     expect(perOrder.size).toBe(15);
+  });
+});
+
+describe('orders in a backlog', () => {
+  it('are trusted as a later cycle listed them, with no read of their own, however old their job', async () => {
+    const h = await harness({ orders: 30, stock: { oak: 1000, maple: 1000, birch: 1000, elm: 1000, pine: 1000 } });
+    const p = await pipeline(h.sim, { ORDER_REREAD_AFTER_MS: '300' });
+    await p.workers.processOrder.pause();
+    const first = await p.queues.cycles.add(CYCLE_JOB, {});
+    const fannedOut = await waitFor(
+      'the fan-out',
+      async () => (await p.queues.cycles.getJob(first.id as string))?.data.fanOut,
+    );
+    expect(fannedOut.enqueued).toBe(30);
+    const jobs = await p.queues.orders.getJobs(['waiting']);
+    // The jobs' own listing goes stale while they wait...
+    await waitFor('the first listing to be older than ORDER_REREAD_AFTER_MS', () =>
+      jobs.every((job) => Date.now() - job.timestamp > 400),
+    );
+    // ...but the next cycle lists every registered order again (and adds nothing: they all have jobs).
+    const second = await p.queues.cycles.add(CYCLE_JOB, {});
+    const again = await waitFor(
+      'the second fan-out',
+      async () => (await p.queues.cycles.getJob(second.id as string))?.data.fanOut,
+    );
+    expect(again).toMatchObject({ fetched: 30, enqueued: 0, skipped: 30 });
+    p.workers.processOrder.resume();
+
+    await waitFor('every order to leave registered', () => h.store.countByStatus().registered === 0);
+    expect(h.store.countByStatus().shipped).toBe(30);
+    expect(h.store.orderReads).toBe(0);
+  });
+
+  it('are read again when no cycle listed them lately, and a status someone changed wins', async () => {
+    const h = await harness({ orders: 10, stock: { oak: 1000, maple: 1000, birch: 1000, elm: 1000, pine: 1000 } });
+    const p = await pipeline(h.sim, { ORDER_REREAD_AFTER_MS: '300' });
+    await p.workers.processOrder.pause();
+    const cycle = await p.queues.cycles.add(CYCLE_JOB, {});
+    await waitFor('the fan-out', async () => (await p.queues.cycles.getJob(cycle.id as string))?.data.fanOut);
+    const listedAt = Date.now();
+    const [changed] = [...h.store.orders.values()];
+    if (changed === undefined) throw new Error('no order seeded');
+    h.store.setStatus(changed, 'closed');
+    await waitFor('the listing to be older than ORDER_REREAD_AFTER_MS', () => Date.now() - listedAt > 400);
+    p.workers.processOrder.resume();
+
+    await waitFor('every order to leave registered', () => h.store.countByStatus().registered === 0);
+    expect(h.store.orderReads).toBe(10);
+    expect(changed.order_status).toBe('closed');
+    const { perOrder } = await attribute(h, p.ledger);
+    expect(perOrder.has(changed.id)).toBe(false);
+    expect(perOrder.size).toBe(9);
+  });
+});
+
+describe('an order registered again after its job completed', () => {
+  it('is not processed again by itself: it is said once with the facts, counted and listed for a person', async () => {
+    const h = await harness({ orders: 12, stock: { oak: 1000, maple: 1000, birch: 1000, elm: 1000, pine: 1000 } });
+    const lines: Record<string, unknown>[] = [];
+    const p = await startPipeline(testConfig(h.sim), captureLogger(lines));
+    onTestFinished(() => p.close());
+    const first = await p.queues.cycles.add(CYCLE_JOB, {});
+    await waitFor(
+      'the first cycle to complete',
+      async () => (await p.queues.cycles.getJob(first.id as string))?.finishedOn,
+    );
+    const stockAfter = new Map(h.store.stock);
+    // Someone sets three shipped orders back to registered (or the Order API lost their updates).
+    const again = [...h.store.orders.values()].slice(0, 3);
+    for (const order of again) h.store.setStatus(order, 'registered');
+
+    for (let i = 0; i < 2; i++) {
+      const cycle = await p.queues.cycles.add(CYCLE_JOB, {});
+      const done = await waitFor('a cycle to complete', async () => {
+        const job = await p.queues.cycles.getJob(cycle.id as string);
+        return job?.finishedOn ? job : undefined;
+      });
+      expect(done.returnvalue).toMatchObject({ fetched: 3, enqueued: 0, skipped: 3 });
+    }
+    const said = lines.filter((line) => String(line.message).includes('registered again'));
+    expect(said.map((line) => line.orderId).sort()).toEqual(again.map((order) => order.id).sort());
+    expect(said[0]).toMatchObject({ level: 'warn', jobId: expect.stringMatching(/^order-\d+$/) });
+    expect(said[0]?.jobResult).toMatchObject({ outcome: 'shipped' });
+    expect((await registeredAgain(p.queues)).map((order) => order.orderId).sort()).toEqual(
+      again.map((order) => order.id).sort(),
+    );
+    // Nothing was taken for them, and they stay registered until a person replays them.
+    expect(h.store.stock).toEqual(stockAfter);
+    expect(again.every((order) => order.order_status === 'registered')).toBe(true);
   });
 });
 

@@ -78,6 +78,7 @@ describe('replicas', () => {
       errorRate: 0,
       random: createRandom(1),
       logger: createLogger('error'),
+      listingKeepMs: 10_000,
     });
     // Two cycles fanning out at the same moment, as if the one-at-a-time limit had been bypassed.
     const cycles = await Promise.all([queues.cycles.add(CYCLE_JOB, {}), queues.cycles.add(CYCLE_JOB, {})]);

@@ -29,7 +29,7 @@ export const upstreamSettings = {
     env: 'HTTP_CONNECTIONS',
   },
   orderRereadAfterMs: {
-    doc: 'An order its cycle listed less than this many ms ago is processed as listed; an older one (a backlog, a late retry) is read again first, so a status changed meanwhile is seen. Empty: one cycle interval. 0 reads every order again.',
+    doc: 'An order a cycle listed registered less than this many ms ago is processed as listed (every cycle lists every registered order); one not listed that recently is read again first, so a status changed meanwhile is seen. Empty: two cycle intervals. 0 reads every order again.',
     format: 'optional-int',
     default: '',
     env: 'ORDER_REREAD_AFTER_MS',
