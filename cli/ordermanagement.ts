@@ -4,7 +4,7 @@
  * checked the Node version and started telemetry: the app is imported only after the
  * instrumentations are in place, so the installed bin traces exactly as the image does.
  */
-import { register } from 'node:module';
+import { register } from 'import-in-the-middle/register-hooks.mjs';
 import { nodeVersionProblem } from './node-version.ts';
 import { handleSignalsFromStart } from './signals.ts';
 
@@ -19,9 +19,10 @@ const [command, ...rest] = process.argv.slice(2);
 const quick =
   command === 'help' || command === 'config' || [command, ...rest].some((arg) => arg === '--help' || arg === '-h');
 if (!quick && process.env.OTEL_SDK_DISABLED?.trim() !== 'true') {
-  // Lets the instrumentations patch ES modules; CommonJS ones (ioredis as BullMQ loads it) are
-  // patched through require, and undici is traced through diagnostics_channel.
-  register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
+  // Lets the ioredis instrumentation patch it as an ES module (undici is traced through
+  // diagnostics_channel). In-thread hooks, and only for ioredis: the loader thread that
+  // module.register starts took every import of the app through a round trip, a second of start-up.
+  register({ include: ['ioredis'] });
   const { startTelemetryFromEnv } = await import('../src/telemetry/start.ts');
   startTelemetryFromEnv();
 }

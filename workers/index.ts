@@ -22,6 +22,13 @@ import { throttle } from '../src/throttle.ts';
 import { createCycleProcessor } from './cycle.ts';
 import { createProcessOrderProcessor } from './process-order.ts';
 
+/**
+ * The least time between two decreases of one wood type per process. Every decrease costs the Stock
+ * API the same whatever its quantity; spaced so, a wood type costs it at most five requests a second
+ * however many orders come, for at most this much more latency per order.
+ */
+const STOCK_BATCH_SPACING_MS = 200;
+
 /** Longest wait on shutdown for a reconnecting Redis, past ioredis' 2 s reconnect backoff. */
 const RECONNECT_GRACE_MS = 5000;
 
@@ -126,6 +133,7 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Work
     requestTimeoutMs: config.httpTimeoutMs,
     keysHonoured: config.stockIdempotencyKeys === 'honoured',
     maxBatch: config.stockBatchMax,
+    batchSpacingMs: STOCK_BATCH_SPACING_MS,
     name,
     random,
     logger,

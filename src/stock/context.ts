@@ -20,6 +20,12 @@ export interface StockTakerOptions {
   readonly keysHonoured: boolean;
   /** Orders one request may cover. */
   readonly maxBatch: number;
+  /**
+   * The least time between two decreases of one wood type from this process, in ms: under load the
+   * orders that arrive meanwhile share the next request, so the Stock API serves a few large
+   * decreases rather than one per order. An order arriving after a quiet spell goes at once.
+   */
+  readonly batchSpacingMs: number;
   /** This worker's name (host:pid), recorded on each entry it sends. */
   readonly name: string;
   readonly random: Random;

@@ -64,10 +64,18 @@ export function createStockTaker(options: StockTakerOptions): StockTaker {
     }
   }
 
-  /** Runs the batches of one wood type, one holding of the lock each, until no order waits. */
+  /** When this process last sent a decrease of each wood type (performance.now()). */
+  const lastSent = new Map<WoodType, number>();
+
+  /**
+   * Runs the batches of one wood type, one holding of the lock each, until no order waits. Batches
+   * leave at most one per BATCH_SPACING_MS: the orders that arrive meanwhile go in the next.
+   */
   async function drain(stockLock: StockLock, woodType: WoodType, waiters: Waiter[]): Promise<void> {
     try {
       while (waiters.length > 0) {
+        const wait = (lastSent.get(woodType) ?? Number.NEGATIVE_INFINITY) + options.batchSpacingMs - performance.now();
+        if (wait > 0) await sleep(wait, undefined, { signal: closing.signal }).catch(() => {});
         let hold: LockHold | undefined;
         try {
           hold = await acquire(stockLock, woodType, waiters);
@@ -76,6 +84,7 @@ export function createStockTaker(options: StockTakerOptions): StockTaker {
         }
         if (hold === undefined) continue;
         const batch = waiters.splice(0, options.maxBatch).sort((a, b) => a.order.id - b.order.id);
+        lastSent.set(woodType, performance.now());
         try {
           const traces = new Map(batch.map((waiter) => [waiter.order.id, waiter.context]));
           const orders = batch.map((waiter) => waiter.order);
