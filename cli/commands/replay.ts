@@ -30,8 +30,9 @@ export const replayCommand: Command = {
     'so a replay never takes it twice. An order whose decrease waits for a person (the stock changed for another',
     'reason while its answer was lost) is replayed only with the answer: check the stock, then --decreased (it was',
     'taken: only the status is set) or --not-decreased (it was not: it is sent again).',
-    'Transient upstream failures are retried (RETRY_ATTEMPTS); one line per order, then a summary. Exits 1 when',
-    'any order could not be replayed.',
+    'One replay or answer of an order runs at a time, whoever sends it (CLI or board); another at the same moment is',
+    'refused as busy. Transient upstream failures are retried (RETRY_ATTEMPTS); one line per order, then a summary.',
+    'Exits 1 when any order could not be replayed (refused, already in flight, busy, or waiting for an answer).',
   ].join('\n'),
   options: {
     decreased: { type: 'boolean', description: 'the decrease in doubt was taken: only set the status' },
@@ -53,6 +54,7 @@ export const replayCommand: Command = {
     const upstream = createUpstream(config);
     const random = createRandom();
     const counts = new Map<string, number>();
+    let anyFailed = false;
     try {
       await reachRedis(queues.redis, config);
       const deps = { orderApi: upstream.orderApi, queues, ledger: createLedger(queues.redis, config) };
@@ -64,6 +66,7 @@ export const replayCommand: Command = {
           await sleep(Math.min(backoffDelay(attempt, config.backoffMs, config.backoffMaxMs, random), MAX_PAUSE_MS));
         }
         const failed = report instanceof Error || isReplayError(report);
+        anyFailed ||= failed;
         const line =
           report instanceof Error ? `${JSON.stringify(input)}: failed: ${report.message}` : describeReplay(report);
         (failed ? process.stderr : process.stdout).write(`${line}\n`);
@@ -73,11 +76,8 @@ export const replayCommand: Command = {
     } finally {
       await Promise.all([queues.close(), upstream.close()]);
     }
-    const refused = [...counts].filter(([result]) =>
-      ['failed', 'invalid', 'unknown', 'uncertain', 'no-doubt'].includes(result),
-    );
     const summary = [...counts].map(([result, n]) => `${n} ${result}`).join(', ');
     process.stdout.write(`replay: ${args.length} order${args.length === 1 ? '' : 's'}: ${summary}\n`);
-    return refused.length > 0 ? 1 : 0;
+    return anyFailed ? 1 : 0;
   },
 };

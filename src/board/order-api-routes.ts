@@ -30,6 +30,7 @@ const REPLAY_STATUS: Record<ReplayReport['result'], number> = {
   unknown: 404,
   uncertain: 409,
   'no-doubt': 409,
+  busy: 409,
 };
 
 export function jobLink(basePath: string, queue: string, jobId: string): string {

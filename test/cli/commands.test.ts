@@ -126,13 +126,14 @@ describe('ordermanagement replay', () => {
     expect(jobs.map((job) => job?.id)).toEqual(['order-1', 'order-2', 'order-3']);
   });
 
-  it('reports an order whose job is in flight instead of doubling it', async () => {
+  it('reports an order whose job is in flight instead of doubling it, and exits 1: nothing was replayed', async () => {
     await setup({ errorRate: 0 }, false);
     await enqueueOrders(p.queues, [4]);
     const result = await runCli(['replay', '4'], childEnv(p.config));
     expect(result).toMatchObject({
-      code: 0,
-      stdout: 'order 4: job order-4 is already waiting; nothing added\nreplay: 1 order: 1 in-flight\n',
+      code: 1,
+      stderr: 'order 4: job order-4 is already waiting; nothing added\n',
+      stdout: 'replay: 1 order: 1 in-flight\n',
     });
     expect(await p.queues.orders.count()).toBe(1);
   });
