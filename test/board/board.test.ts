@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { type Browser, chromium } from 'playwright-core';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
@@ -10,6 +10,7 @@ import { createLogger } from '../../src/logger.ts';
 import { enqueueOrders } from '../../src/queue/enqueue.ts';
 import { CYCLE_JOB, orderJobId } from '../../src/queue/jobs.ts';
 import { createQueues } from '../../src/queue/queues.ts';
+import { artifact } from '../helpers/artifacts.ts';
 import {
   attribute,
   ledgerOf,
@@ -19,10 +20,10 @@ import {
   startSim,
   testConfig,
 } from '../helpers/pipeline.ts';
+import { run } from '../helpers/run.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = new URL('../../test-artifacts', import.meta.url);
 const AUTH = { user: 'admin', password: 'correct horse' };
 const basic = `Basic ${Buffer.from(`${AUTH.user}:${AUTH.password}`).toString('base64')}`;
 
@@ -116,8 +117,10 @@ describe('Bull Board in headless Chromium', () => {
     await expect
       .poll(async () => ((await flow.textContent()) ?? '').match(/order-\d/g)?.sort(), { timeout: 15_000 })
       .toEqual(['order-1', 'order-2', 'order-3', 'order-4']);
-    mkdirSync(ARTIFACTS, { recursive: true });
-    await page.screenshot({ path: new URL('board-cycle.png', ARTIFACTS).pathname, fullPage: true });
+    const screenshot = artifact('board-cycle.png');
+    await page.screenshot({ path: screenshot, fullPage: true });
+    // Written where git ignores it, not into the tracked tree.
+    expect((await run('git', ['check-ignore', screenshot])).code).toBe(0);
 
     await page.goto(`${board.url}/queue/orders/${orderJobId(1)}`);
     page.on('dialog', (dialog) => void dialog.accept());
