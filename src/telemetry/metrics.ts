@@ -114,3 +114,9 @@ export function observeQueueDepth(queues: readonly Queue[]): () => void {
   depth.addCallback(callback);
   return () => depth.removeCallback(callback);
 }
+
+export const cyclesEmpty = meter.createCounter('ordermanagement.cycle.empty', {
+  description:
+    'Cycles that added no order (nothing registered, or every order already had a job); removed from the completed list by the next cycle',
+  unit: '{cycle}',
+});
