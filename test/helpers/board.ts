@@ -26,7 +26,11 @@ export interface TestBoard extends Listening {
   /** Scheme, host and port: the base path is not part of it. */
   readonly origin: string;
   /** A request with the test's credentials (or none), its body parsed when it is JSON. */
-  api(method: string, path: string, options?: { auth?: boolean; headers?: Record<string, string> }): Promise<Answer>;
+  api(
+    method: string,
+    path: string,
+    options?: { auth?: boolean; headers?: Record<string, string>; body?: string },
+  ): Promise<Answer>;
 }
 
 /** The board over a running pipeline's queues, on a free port, closed when the test finishes. */
@@ -55,10 +59,11 @@ export async function startTestBoard(
   return {
     ...board,
     origin,
-    async api(method, path, { auth = true, headers = {} } = {}) {
+    async api(method, path, { auth = true, headers = {}, body } = {}) {
       const res = await request(`${origin}${path}`, {
         method: method as 'GET',
         headers: { ...(auth ? { authorization: basic(credentials.user, credentials.password) } : {}), ...headers },
+        body,
       });
       const text = await res.body.text();
       const json = (res.headers['content-type'] ?? '').toString().startsWith('application/json');
