@@ -46,6 +46,7 @@ export function describeCycle(job: CycleJobJson): string {
       if (count(outcomes, field) > 0) parts.push(`${count(outcomes, field)} ${label}`);
   }
   if (count(fanOut, 'skipped') > 0) parts.push(`${count(fanOut, 'skipped')} already had a job`);
+  else if (result !== undefined && count(fanOut, 'enqueued') === 0) parts.push('nothing to do');
   if (count(fanOut, 'invalid') > 0) parts.push(`${plural(count(fanOut, 'invalid'), 'invalid list element')}`);
   if (fanOut.throttled === true) parts.push('throttled (backpressure)');
   if (typeof fanOut.cut === 'string') parts.push(`stopped listing: ${fanOut.cut}`);

@@ -27,6 +27,14 @@ describe('describeCycle', () => {
     );
   });
 
+  it('says when a cycle found nothing to do', () => {
+    const empty = { ...fanOut, fetched: 0, enqueued: 0, outcomes: { ...outcomes, shipped: 0, blocked: 0 } };
+    expect(describeCycle({ name: 'cycle', returnvalue: empty })).toBe('cycle · 0 orders · nothing to do');
+    expect(describeCycle({ name: 'cycle', returnvalue: { ...empty, fetched: 3, skipped: 3 } })).toBe(
+      'cycle · 0 orders · 3 already had a job',
+    );
+  });
+
   it('says a cycle is still at work, or failed, from what its data holds', () => {
     expect(describeCycle({ name: 'cycle', data: {} })).toBe('cycle · listing orders');
     expect(describeCycle({ name: 'cycle', data: {}, finishedOn: 5 })).toBe('cycle · failed before it listed orders');
