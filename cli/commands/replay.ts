@@ -1,7 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { createUpstream } from '../../src/clients/upstream.ts';
-import { backoffDelay } from '../../src/domain/backoff.ts';
-import { isRetryable } from '../../src/domain/failure.ts';
 import { coerceError, UsageError } from '../../src/errors.ts';
 import { createQueues } from '../../src/queue/queues.ts';
 import {
@@ -9,16 +6,13 @@ import {
   describeReplay,
   isReplayError,
   type ReplayReport,
-  replayOrder,
+  replayOrderRetrying,
+  replayRetries,
 } from '../../src/queue/replay.ts';
-import { createRandom } from '../../src/random.ts';
 import { reachRedis } from '../../src/redis/connection.ts';
 import { createLedger } from '../../src/stock/ledger.ts';
 import type { Command } from './command.ts';
 import { createContext } from './context.ts';
-
-/** Pauses between a replay's tries stay short: a person is waiting at the terminal. */
-const MAX_PAUSE_MS = 5000;
 
 /** `ordermanagement replay [--decreased | --not-decreased] <orderId…>`: processes orders now. */
 export const replayCommand: Command = {
@@ -52,19 +46,14 @@ export const replayCommand: Command = {
     const { config, logger } = createContext('replay');
     const queues = createQueues(config, 'fail-fast', logger);
     const upstream = createUpstream(config);
-    const random = createRandom();
+    const retries = replayRetries(config);
     const counts = new Map<string, number>();
     let anyFailed = false;
     try {
       await reachRedis(queues.redis, config);
       const deps = { orderApi: upstream.orderApi, queues, ledger: createLedger(queues.redis, config) };
       for (const input of args) {
-        let report: ReplayReport | Error;
-        for (let attempt = 1; ; attempt++) {
-          report = await replayOrder(deps, input, assume).catch(coerceError);
-          if (!(report instanceof Error) || !isRetryable(report) || attempt >= config.attempts) break;
-          await sleep(Math.min(backoffDelay(attempt, config.backoffMs, config.backoffMaxMs, random), MAX_PAUSE_MS));
-        }
+        const report: ReplayReport | Error = await replayOrderRetrying(deps, input, assume, retries).catch(coerceError);
         const failed = report instanceof Error || isReplayError(report);
         anyFailed ||= failed;
         const line =

@@ -3,7 +3,13 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { parseOrderId } from '../domain/order.ts';
 import { InvalidPayloadError, UpstreamError } from '../errors.ts';
 import type { Queues } from '../queue/queues.ts';
-import { describeReplay, type ReplayDeps, type ReplayReport, replayOrder } from '../queue/replay.ts';
+import {
+  describeReplay,
+  type ReplayDeps,
+  type ReplayReport,
+  type ReplayRetries,
+  replayOrderRetrying,
+} from '../queue/replay.ts';
 import type { Ledger } from '../stock/ledger.ts';
 import { jobLink, type OrderViewDeps, readOrderView } from './order-view.ts';
 
@@ -16,6 +22,8 @@ export interface OrderRoutesDeps extends OrderViewDeps, ReplayDeps {
   readonly queues: Pick<Queues, 'orders' | 'cycles' | 'redis'>;
   readonly ledger: Pick<Ledger, 'order' | 'settle' | 'waitingForPerson'>;
   readonly readOnly: boolean;
+  /** Transient Order API failures are tried again, as the CLI does. */
+  readonly retries: ReplayRetries;
 }
 
 const REPLAY_STATUS: Record<ReplayReport['result'], ContentfulStatusCode> = {
@@ -31,8 +39,8 @@ const REPLAY_STATUS: Record<ReplayReport['result'], ContentfulStatusCode> = {
 };
 
 /**
- * A replay, or a person's answer (`assume`), over HTTP: the CLI's code path (replayOrder), with a
- * link to the job. The API and the order page's buttons both come here.
+ * A replay, or a person's answer (`assume`), over HTTP: the CLI's code path (replayOrderRetrying),
+ * with a link to the job. The API and the order page's buttons both come here.
  */
 export async function replayRoute(
   deps: OrderRoutesDeps,
@@ -45,7 +53,7 @@ export async function replayRoute(
   }
   let report: ReplayReport;
   try {
-    report = await replayOrder(deps, rawId, assume);
+    report = await replayOrderRetrying(deps, rawId, assume, deps.retries);
   } catch (error) {
     if (error instanceof UpstreamError) return { status: 502, body: { error: error.message } };
     throw error;

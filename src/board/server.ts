@@ -9,6 +9,7 @@ import { healthHandler, type ReadinessCheck } from '../health.ts';
 import { type Listening, listen, MAX_BODY_BYTES } from '../listen.ts';
 import type { Logger } from '../logger.ts';
 import type { Queues } from '../queue/queues.ts';
+import type { ReplayRetries } from '../queue/replay.ts';
 import type { Ledger } from '../stock/ledger.ts';
 import { type Credentials, requireCredentials } from './auth.ts';
 import { createBullBoardApp } from './bull-board.ts';
@@ -28,6 +29,8 @@ export interface BoardOptions {
   readonly readOnly: boolean;
   readonly credentials: Credentials;
   readonly readinessChecks: Record<string, ReadinessCheck>;
+  /** How replays and answers are tried again on transient Order API failures (RETRY_ATTEMPTS, RETRY_BACKOFF_*). */
+  readonly retries: ReplayRetries;
 }
 
 const REDIS_DOWN = 'Redis is unreachable (REDIS_URL): the board cannot read the queues until it is back.';
@@ -64,6 +67,7 @@ export function createBoardApp(options: Omit<BoardOptions, 'host' | 'port'>): Ho
     ledger: options.ledger,
     basePath: options.basePath,
     readOnly: options.readOnly,
+    retries: options.retries,
   };
   const health = healthHandler(() => options.readinessChecks);
   const app = new Hono();

@@ -1,8 +1,13 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Job } from 'bullmq';
 import type { OrderApi } from '../clients/order-api.ts';
+import type { Config } from '../config/schema.ts';
+import { backoffDelay } from '../domain/backoff.ts';
 import { type DecreaseEntry, describeDoubt } from '../domain/decrease.ts';
+import { isRetryable } from '../domain/failure.ts';
 import { type Order, type OrderStatus, parseOrderId } from '../domain/order.ts';
-import { InvalidPayloadError, UpstreamError } from '../errors.ts';
+import { coerceError, InvalidPayloadError, UpstreamError } from '../errors.ts';
+import { createRandom, type Random } from '../random.ts';
 import type { Ledger } from '../stock/ledger.ts';
 import { currentCarrier, inMessageSpan } from '../telemetry/tracing.ts';
 import { enqueueOrders } from './enqueue.ts';
@@ -165,6 +170,51 @@ async function replayClaimed(deps: ReplayDeps, orderId: number, assume: Assumpti
       return { result: 'enqueued', orderId, jobId, ...extra };
     },
   );
+}
+
+/** How a replay is tried again on transient upstream failures: RETRY_ATTEMPTS and the backoff settings. */
+export interface ReplayRetries {
+  readonly attempts: number;
+  readonly backoffMs: number;
+  readonly backoffMaxMs: number;
+  readonly random: Random;
+}
+
+export const replayRetries = (
+  config: Pick<Config, 'attempts' | 'backoffMs' | 'backoffMaxMs'>,
+  random: Random = createRandom(),
+): ReplayRetries => ({
+  attempts: config.attempts,
+  backoffMs: config.backoffMs,
+  backoffMaxMs: config.backoffMaxMs,
+  random,
+});
+
+/** Pauses between a replay's tries stay short: a person is waiting, at a terminal or a button. */
+const MAX_PAUSE_MS = 5000;
+
+/**
+ * replayOrder, tried again while the Order API fails in a way another try may mend: what the CLI
+ * and the board's buttons both run. A try changes nothing before its Order API read, so trying
+ * again is safe. The last failure is thrown.
+ */
+export async function replayOrderRetrying(
+  deps: ReplayDeps,
+  input: string,
+  assume: Assumption | undefined,
+  retries: ReplayRetries,
+): Promise<ReplayReport> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await replayOrder(deps, input, assume);
+    } catch (error) {
+      const err = coerceError(error);
+      if (!isRetryable(err) || attempt >= retries.attempts) throw err;
+      await sleep(
+        Math.min(backoffDelay(attempt, retries.backoffMs, retries.backoffMaxMs, retries.random), MAX_PAUSE_MS),
+      );
+    }
+  }
 }
 
 /** The answer settles every order of the decrease: the failed jobs of the others are retried with it. */

@@ -9,6 +9,7 @@ import { createLogger } from '../../src/logger.ts';
 import { enqueueOrders } from '../../src/queue/enqueue.ts';
 import { CYCLE_JOB, orderJobId } from '../../src/queue/jobs.ts';
 import { createQueues } from '../../src/queue/queues.ts';
+import { replayRetries } from '../../src/queue/replay.ts';
 import { artifact } from '../helpers/artifacts.ts';
 import { AUTH, basic, launchChromium, startTestBoard, type TestBoard } from '../helpers/board.ts';
 import {
@@ -310,6 +311,7 @@ describe('the board while Redis is down', () => {
       readOnly: false,
       credentials: AUTH,
       readinessChecks: { redis: async () => (await queues.redis.ping()) === 'PONG' },
+      retries: replayRetries(config),
     });
     onTestFinished(() => down.close());
     const get = async (path: string) => {

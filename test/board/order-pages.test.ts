@@ -1,6 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { CYCLE_JOB, orderJobId } from '../../src/queue/jobs.ts';
+import { createRandom } from '../../src/random.ts';
 import { artifact } from '../helpers/artifacts.ts';
 import { AUTH, launchChromium, makeWaitForPerson, startTestBoard, type TestBoard } from '../helpers/board.ts';
 import { startGate } from '../helpers/gate.ts';
@@ -14,16 +15,25 @@ const MARKUP = '<img src=x onerror=alert(1)>';
  * Four orders through one cycle whose status updates are all refused, with a message carrying
  * markup: every job fails after its stock was taken. Then the upstream heals.
  */
-async function failedCycle(
-  options: { readOnly?: boolean } = {},
-): Promise<{ h: SimHarness; p: RunningPipeline; board: TestBoard; cycleId: string }> {
+async function failedCycle(options: Parameters<typeof startTestBoard>[1] = {}): Promise<{
+  h: SimHarness;
+  p: RunningPipeline;
+  board: TestBoard;
+  cycleId: string;
+  failReads: (n: number) => void;
+}> {
   const h = await startSim({ orders: 4, stock: STOCK }, { errorRate: 0 });
   onTestFinished(() => h.sim.close());
   let refuse = true;
+  let unavailable = 0;
   // A proxy that refuses status updates with markup in its message, and answers order 4 with markup in its wood type.
   const orders = await startGate(h.sim.orderUrl, {
     intercept: ({ method, url }) => {
       if (method === 'PUT' && refuse) return { status: 403, body: { error: MARKUP } };
+      if (method === 'GET' && unavailable > 0 && /^\/orders\/\d+$/.test(url.pathname)) {
+        unavailable -= 1;
+        return { status: 503, body: { error: 'unavailable for a moment' } };
+      }
       if (method === 'GET' && url.pathname === '/orders/4' && !refuse) {
         return {
           status: 200,
@@ -40,7 +50,10 @@ async function failedCycle(
   await waitFor('the cycle to finish', async () => (await p.queues.cycles.getJob(String(cycle.id)))?.finishedOn);
   refuse = false;
   const board = await startTestBoard(p, options);
-  return { h, p, board, cycleId: String(cycle.id) };
+  const failReads = (n: number) => {
+    unavailable = n;
+  };
+  return { h, p, board, cycleId: String(cycle.id), failReads };
 }
 
 const form = (board: TestBoard, path: string, fields: Record<string, string> = {}) =>
@@ -123,6 +136,20 @@ describe('the order pages over HTTP', () => {
     await p.workers.processOrder.resume();
     await waitFor('order 3 to ship', () => h.store.orders.get(3)?.order_status === 'shipped');
     expect(h.store.decreaseLog).toHaveLength(4);
+  });
+
+  it('replay through transient Order API failures, as the CLI does; say so when they last', async () => {
+    // The jobs of this test have one attempt; replays here get three.
+    const { p, board, failReads } = await failedCycle({
+      retries: { attempts: 3, backoffMs: 5, backoffMaxMs: 20, random: createRandom(1) },
+    });
+    await p.workers.processOrder.pause();
+    failReads(2);
+    expect(await form(board, '/board/orders/3/replay')).toMatchObject({ status: 202 });
+    failReads(100);
+    const down = await board.api('POST', '/board/api/orders/2/replay');
+    expect(down).toMatchObject({ status: 502, body: { error: expect.stringContaining('answered 503') } });
+    expect(await p.queues.orders.getJobState(orderJobId(2))).toBe('failed');
   });
 
   it('in read-only mode, offer no button that works, and refuse the form with 405', async () => {

@@ -8,6 +8,7 @@ import { createUpstream } from '../../src/clients/upstream.ts';
 import type { Listening } from '../../src/listen.ts';
 import { enqueueOrders } from '../../src/queue/enqueue.ts';
 import { orderJobId } from '../../src/queue/jobs.ts';
+import { type ReplayRetries, replayRetries } from '../../src/queue/replay.ts';
 import type { RunningPipeline, SimHarness } from './pipeline.ts';
 import { waitFor } from './wait.ts';
 
@@ -36,7 +37,7 @@ export interface TestBoard extends Listening {
 /** The board over a running pipeline's queues, on a free port, closed when the test finishes. */
 export async function startTestBoard(
   p: RunningPipeline,
-  options: { readOnly?: boolean; basePath?: string; credentials?: Credentials } = {},
+  options: { readOnly?: boolean; basePath?: string; credentials?: Credentials; retries?: ReplayRetries } = {},
 ): Promise<TestBoard> {
   const upstream = createUpstream(p.config);
   onTestFinished(() => upstream.close());
@@ -53,6 +54,7 @@ export async function startTestBoard(
     readOnly: options.readOnly ?? false,
     credentials,
     readinessChecks: { redis: async () => (await p.queues.redis.ping()) === 'PONG' },
+    retries: options.retries ?? replayRetries(p.config),
   });
   onTestFinished(() => board.close());
   const origin = new URL(board.url).origin;
