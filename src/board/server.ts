@@ -59,7 +59,7 @@ function whileRedisDown(queues: Queues, apiPrefix: string): MiddlewareHandler {
  * Board under the base path. Every answer carries a Content-Security-Policy that allows only the
  * board's own origin.
  */
-export function createBoardApp(options: Omit<BoardOptions, 'host' | 'port'>): Hono {
+function createBoardApp(options: Omit<BoardOptions, 'host' | 'port'>): Hono {
   const base = options.basePath === '/' ? '' : options.basePath;
   const deps = {
     orderApi: options.orderApi,
@@ -106,8 +106,9 @@ export function createBoardApp(options: Omit<BoardOptions, 'host' | 'port'>): Ho
 }
 
 export async function startBoard(options: BoardOptions): Promise<Listening> {
-  const server = createAdaptorServer({ fetch: createBoardApp(options).fetch });
-  const listening = await listen(server as Parameters<typeof listen>[0], options.host, options.port, 'BOARD_PORT');
+  // Without serverOptions for HTTP/2 the adaptor makes a node:http server; its type is the union.
+  const server = createAdaptorServer({ fetch: createBoardApp(options).fetch }) as Parameters<typeof listen>[0];
+  const listening = await listen(server, options.host, options.port, 'BOARD_PORT');
   const base = options.basePath === '/' ? '' : options.basePath;
   return { url: `${listening.url}${base}`, close: listening.close };
 }

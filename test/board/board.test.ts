@@ -220,6 +220,24 @@ describe('what the board sends', () => {
     expect(css).toMatchObject({ status: 200, headers: { 'content-type': 'text/css; charset=utf-8' } });
   });
 
+  it('serves the same at the root as under a base path, and finds its way from anywhere else', async () => {
+    await boardWithFailedCycle();
+    const prefixed = board;
+    expect(await prefixed.api('GET', '/board/')).toMatchObject({ status: 302, headers: { location: '/board' } });
+    expect(await prefixed.api('GET', '/elsewhere')).toMatchObject({ status: 302, headers: { location: '/board' } });
+    expect(await prefixed.api('GET', '/board/nothing/here')).toMatchObject({ status: 404 });
+    const root = await startTestBoard(p, { basePath: '/' });
+    const page = await root.api('GET', '/');
+    expect(page.body).toContain('<base href="/" />');
+    expect(page.body).toContain('<form class="om-search" action="orders"');
+    expect(await root.api('GET', '/orders?id=2')).toMatchObject({ status: 303, headers: { location: '/orders/2' } });
+    const order = (await root.api('GET', '/orders/2')).body as string;
+    expect(order).toContain('<link rel="stylesheet" href="/ordermanagement.css">');
+    expect(order).toContain('<a href="/queue/orders/order-2">order-2</a>');
+    expect((await root.api('GET', '/ordermanagement.css')).status).toBe(200);
+    expect((await root.api('GET', '/api/orders/2/jobs')).body.jobs[0].boardUrl).toBe('/queue/orders/order-2');
+  });
+
   it("refuses a change another site's page makes the browser send; scripts and the board's own pages go on", async () => {
     await boardWithFailedCycle();
     const post = (path: string, headers: Record<string, string>) => board.api('POST', path, { headers });

@@ -164,12 +164,17 @@ describe('the order pages over HTTP', () => {
   });
 });
 
-/** Every request the browser makes, and every Content-Security-Policy violation it reports. */
-function watch(context: BrowserContext): { requests: string[]; violations: string[] } {
-  const seen = { requests: [] as string[], violations: [] as string[] };
+/**
+ * Every request the browser makes, and every error it reports: a Content-Security-Policy violation,
+ * a resource that failed to load.
+ */
+function watch(context: BrowserContext): { requests: string[]; errors: string[] } {
+  const seen = { requests: [] as string[], errors: [] as string[] };
   context.on('request', (req) => seen.requests.push(req.url()));
   context.on('console', (message) => {
-    if (/Content Security Policy|Refused to/.test(message.text())) seen.violations.push(message.text());
+    if (message.type() === 'error' || /Content Security Policy|Refused to/.test(message.text())) {
+      seen.errors.push(`${message.text()} (${message.location().url})`);
+    }
   });
   return seen;
 }
@@ -218,7 +223,7 @@ describe('the order pages in headless Chromium', () => {
     await expect.poll(() => text(page), { timeout: 15_000 }).toContain('process-order #2');
     expect(seen.requests.length).toBeGreaterThan(10);
     expect(sameOrigin()).toEqual([]);
-    expect(seen.violations).toEqual([]);
+    expect(seen.errors).toEqual([]);
   });
 });
 
@@ -265,7 +270,7 @@ describe('an order waiting for a person, answered in headless Chromium', () => {
     await page.goto(`${board.url}/orders`);
     expect(await text(page)).toContain('No order waits for a person.');
     expect(sameOrigin()).toEqual([]);
-    expect(seen.violations).toEqual([]);
+    expect(seen.errors).toEqual([]);
   });
 
   it('answered from two tabs at once, one answer counts and the other tab says why', async () => {

@@ -8,6 +8,8 @@ export interface BoardPaths {
   /** Bull Board's own page. */
   readonly board: string;
   readonly stylesheet: string;
+  /** Bull Board's, which it serves: a page without one makes the browser ask for /favicon.ico. */
+  readonly icon: string;
   /** Orders waiting for a person, and the search. */
   readonly orders: string;
   order(id: number | string): string;
@@ -21,6 +23,7 @@ export function boardPaths(basePath: string): BoardPaths {
     base,
     board: base === '' ? '/' : base,
     stylesheet: `${base}/ordermanagement.css`,
+    icon: `${base}/static/images/logo.svg`,
     orders: `${base}/orders`,
     order: (id) => `${base}/orders/${encodeURIComponent(id)}`,
     replay: (id) => `${base}/orders/${encodeURIComponent(id)}/replay`,
@@ -40,6 +43,7 @@ export function layout(paths: BoardPaths, title: string, main: Html): Html {
 <meta name="robots" content="noindex">
 <title>${title} · ordermanagement</title>
 <link rel="stylesheet" href="${paths.stylesheet}">
+<link rel="icon" type="image/svg+xml" href="${paths.icon}">
 </head>
 <body class="om-page">
 <header>
