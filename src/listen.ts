@@ -26,7 +26,7 @@ export async function listen(server: Server, host: string, port: number, variabl
             : error.code === 'EACCES'
               ? `port ${port} needs privileges this process does not have`
               : error.message;
-      reject(new StartupError(`cannot listen on ${host}:${port} (${variable}): ${why}`));
+      reject(new StartupError(`cannot listen on ${host}:${port} (${variable}): ${why}`, { cause: error }));
     });
     server.listen(port, host, () => resolve());
   });

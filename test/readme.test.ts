@@ -109,7 +109,7 @@ function checkLine(line: string): void {
     case 'curl': {
       const url = words.find((word) => word.startsWith('http://')) ?? '';
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:3000\/api\/orders\/\d+\/(replay|jobs)$/);
-      expect(read('src/board/server.ts')).toContain(`/api/orders/([^/]+)/${url.split('/').pop()}$`);
+      expect(read('src/board/order-api-routes.ts')).toContain(`'/api/orders/:id/${url.split('/').pop()}'`);
       return;
     }
     default:

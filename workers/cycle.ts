@@ -12,6 +12,7 @@ import {
   cycleDuration,
   cycleFailures,
   cyclesCut,
+  cyclesEmpty,
   cyclesThrottled,
   ordersPerCycle,
   ordersRegisteredAgain,
@@ -20,7 +21,7 @@ import { currentCarrier, inMessageSpan } from '../src/telemetry/tracing.ts';
 
 export interface CycleDeps {
   readonly orderApi: OrderApi;
-  readonly queues: Pick<Queues, 'orders' | 'redis'>;
+  readonly queues: Pick<Queues, 'cycles' | 'orders' | 'redis'>;
   readonly pageSize: number;
   /** The most orders one pass lists (MAX_ORDERS_PER_CYCLE). */
   readonly maxOrders: number;
@@ -89,6 +90,8 @@ function runCycle(job: CycleJob, token: string | undefined, deps: CycleDeps): Pr
         cycleDuration.record((performance.now() - started) / 1000);
         ordersPerCycle.record(fanOut.enqueued);
         log.info('cycle fanned out', { ...fanOut });
+        await removeEmptyCycles(deps.queues, log);
+        if (isEmpty(fanOut)) await markEmpty(job, deps.queues);
       }
       if (token !== undefined && (await job.moveToWaitingChildren(token))) throw new WaitingChildrenError();
       const result = { ...fanOut, outcomes: await collectOutcomes(job, deps.pageSize) };
@@ -96,6 +99,38 @@ function runCycle(job: CycleJob, token: string | undefined, deps: CycleDeps): Pr
       return result;
     },
   );
+}
+
+/**
+ * A cycle that added no order and has nothing to report: one every INTERVAL_SECONDS would bury the
+ * cycles that did work in Bull Board's completed list. Orders skipped because they already have a
+ * job (a failed one waiting for a replay is listed again by every cycle) are not work.
+ */
+export const isEmpty = (fanOut: FanOutCounts): boolean =>
+  fanOut.enqueued === 0 && fanOut.invalid === 0 && fanOut.cut === undefined;
+
+/** The ids of empty cycles not yet removed, beside the queue's own keys. */
+const emptyCyclesKey = (queues: Pick<Queues, 'cycles'>): string => queues.cycles.toKey('empty-cycles');
+
+/** A cycle cannot remove itself while it runs: it is recorded, counted, and removed by the next cycle. */
+async function markEmpty(job: CycleJob, queues: Pick<Queues, 'cycles' | 'redis'>): Promise<void> {
+  cyclesEmpty.add(1);
+  await queues.redis.sadd(emptyCyclesKey(queues), String(job.id));
+}
+
+/**
+ * Removes the empty cycles recorded earlier, so at most the latest shows. One still running (a worker
+ * that stalled) answers 0 and is tried again by the next cycle; one already gone answers 1.
+ */
+async function removeEmptyCycles(queues: Pick<Queues, 'cycles' | 'redis'>, log: Logger): Promise<void> {
+  const key = emptyCyclesKey(queues);
+  for (const id of await queues.redis.smembers(key)) {
+    const removed = await queues.cycles.remove(id, { removeChildren: false });
+    if (removed === 0) continue;
+    if (removed !== 1)
+      log.warn('an empty cycle cannot be removed; it stays until retention removes it', { cycleId: id, code: removed });
+    await queues.redis.srem(key, id);
+  }
 }
 
 /** Pages are fanned out as they arrive, so memory stays flat however many orders are registered. */

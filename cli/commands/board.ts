@@ -3,6 +3,7 @@ import { startBoard } from '../../src/board/server.ts';
 import { createUpstream } from '../../src/clients/upstream.ts';
 import { ConfigError } from '../../src/errors.ts';
 import { createQueues } from '../../src/queue/queues.ts';
+import { replayRetries } from '../../src/queue/replay.ts';
 import { createLedger } from '../../src/stock/ledger.ts';
 import { exitOnSignals } from '../shutdown.ts';
 import type { Command } from './command.ts';
@@ -39,6 +40,7 @@ export const boardCommand: Command = {
       readOnly: config.boardReadOnly,
       credentials,
       readinessChecks: { redis: async () => (await queues.redis.ping()) === 'PONG' },
+      retries: replayRetries(config),
     }).catch(async (error: unknown) => {
       await Promise.all([queues.close(), upstream.close()]);
       throw error;

@@ -1,14 +1,22 @@
+import { boardAccessProblem } from '../../src/board/auth.ts';
+import { startBoard } from '../../src/board/server.ts';
+import { createUpstream } from '../../src/clients/upstream.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { WOOD_TYPES, type WoodType } from '../../src/domain/order.ts';
-import { createLogger } from '../../src/logger.ts';
+import { ConfigError, StartupError } from '../../src/errors.ts';
+import type { ReadinessCheck } from '../../src/health.ts';
+import type { Listening } from '../../src/listen.ts';
+import { createLogger, type Logger } from '../../src/logger.ts';
 import { createQueues } from '../../src/queue/queues.ts';
+import { replayRetries } from '../../src/queue/replay.ts';
 import { upsertCycleScheduler } from '../../src/queue/scheduler.ts';
 import { createRandom } from '../../src/random.ts';
 import { redactUrl } from '../../src/redact.ts';
 import { startSimulator } from '../../src/sim/server.ts';
 import { SimStore, seedStore } from '../../src/sim/store.ts';
-import { startWorkers } from '../../workers/index.ts';
+import { createLedger } from '../../src/stock/ledger.ts';
+import { startWorkers, type Workers } from '../../workers/index.ts';
 import { hasRedisServer, type RedisServer, startRedisServer } from '../redis-server.ts';
 import { exitOnSignals } from '../shutdown.ts';
 import type { Command } from './command.ts';
@@ -26,19 +34,21 @@ function demoStock(store: SimStore): Partial<Record<WoodType, number>> {
 
 /**
  * `ordermanagement demo`: a private Redis (unless REDIS_URL is set), the simulator with seeded orders,
- * the scheduler and the workers, all in one process; shows progress until no order is left registered.
+ * the scheduler, the workers and the board, all in one process; shows progress until no order is
+ * left registered.
  */
 export const demoCommand: Command = {
-  summary: 'simulator + private Redis + all roles in one process, with progress',
+  summary: 'simulator + private Redis + all roles and the board in one process, with progress',
   usage: '',
   description: [
     'Starts a private redis-server (unless REDIS_URL is set), the simulator seeded with DEMO_ORDERS orders (one wood',
-    'type without stock, one short of it), the schedule and the workers, and prints progress until every order is',
-    'shipped, blocked or closed. Runs on until Ctrl-C; stops cleanly when its output is closed (| head).',
+    'type without stock, one short of it), the schedule, the workers and the board (BOARD_PORT, on loopback without a',
+    "password; a free port when the default one is taken), and prints progress and the board's address until every",
+    'order is shipped, blocked or closed. Runs on until Ctrl-C; stops cleanly when its output is closed (| head).',
   ].join('\n'),
   options: {},
   args: 'none',
-  settings: ['demo', 'sim', 'redis', 'jobs', 'stock', 'telemetry'],
+  settings: ['demo', 'sim', 'redis', 'jobs', 'stock', 'board', 'telemetry'],
   async run() {
     const base = loadConfig();
     let redis: RedisServer | undefined;
@@ -83,14 +93,23 @@ async function runDemo(base: Config, redis: RedisServer | undefined, stops: (() 
   const logger = createLogger(config.logLevel, { role: 'demo' });
   const queues = createQueues(config, 'blocking', logger);
   stops.push(() => queues.close());
+  // The board first: a port it cannot have stops the demo before any order is touched.
+  let workers: Workers | undefined;
+  const board = await startDemoBoard(config, queues, logger, stops, {
+    redis: async () => (await queues.redis.ping()) === 'PONG',
+    workers: async () => (await workers?.readinessChecks.workers?.()) ?? false,
+  });
   await upsertCycleScheduler(queues.cycles, config);
-  const workers = await startWorkers(config, logger);
-  stops.push(() => workers.close());
+  const running = await startWorkers(config, logger);
+  workers = running;
+  stops.push(() => running.close());
   const out = process.stdout;
   out.write(
     `ordermanagement demo: ${base.demoOrders} orders, Redis ${redis ? `private at ${redis.url}` : redactUrl(config.redisUrl)}\n` +
       `Order API ${sim.orderUrl}, Stock API ${sim.stockUrl}, a cycle every ${config.intervalSeconds}s, ` +
-      `ERROR_RATE ${config.errorRate}, simulator error rate ${base.simErrorRate}\n`,
+      `ERROR_RATE ${config.errorRate}, simulator error rate ${base.simErrorRate}\n` +
+      `Bull Board ${board.url}${config.boardUser === '' ? ' (no password: loopback only)' : ` (user ${config.boardUser})`}, ` +
+      `orders waiting for a person ${board.url}/orders\n`,
   );
 
   const started = Date.now();
@@ -99,17 +118,57 @@ async function runDemo(base: Config, redis: RedisServer | undefined, stops: (() 
       const counts = store.countByStatus();
       const failed = await queues.orders.getFailedCount();
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
-      const line = `${seconds}s  registered ${counts.registered}  shipped ${counts.shipped}  blocked ${counts.blocked}  closed ${counts.closed}  failed jobs ${failed}`;
+      const line = `${seconds}s  registered ${counts.registered}  shipped ${counts.shipped}  blocked ${counts.blocked}  closed ${counts.closed}  failed jobs ${failed}  board ${board.url}`;
       out.write(out.isTTY ? `\r${line}\u001b[K` : `${line}\n`);
       if (counts.registered > failed) return;
       clearInterval(progress);
       out.write(
         `\nDone in ${seconds}s: ${counts.shipped} shipped, ${counts.blocked} blocked, ${counts.closed} closed` +
-          (failed > 0 ? `, ${failed} waiting for a person (see: ordermanagement replay <id>)` : '') +
+          (failed > 0 ? `, ${failed} waiting for a person (answer them at ${board.url}/orders)` : '') +
           `.\nStock left: ${[...store.stock].map(([t, q]) => `${t} ${q}`).join(', ')}; elm has no stock row.\n` +
-          'Still running (new cycles every interval). Press Ctrl-C to stop.\n',
+          `Still running (new cycles every interval; Bull Board ${board.url}). Press Ctrl-C to stop.\n`,
       );
     })().catch((err: unknown) => logger.error('progress check failed', { err }));
   }, 500);
   stops.push(async () => clearInterval(progress));
+}
+
+/**
+ * The board over the demo's queues and simulator, so replays reach the simulator's Order API. On
+ * BOARD_PORT; when that is only the default and something else holds it (another board, another
+ * demo), on a free port, as development servers do.
+ */
+async function startDemoBoard(
+  config: Config,
+  queues: ReturnType<typeof createQueues>,
+  logger: Logger,
+  stops: (() => Promise<unknown>)[],
+  readinessChecks: Record<string, ReadinessCheck>,
+): Promise<Listening> {
+  const credentials = { user: config.boardUser, password: config.boardPassword };
+  const problem = await boardAccessProblem(config.boardHost, credentials);
+  if (problem) throw new ConfigError([problem]);
+  const upstream = createUpstream(config);
+  stops.push(() => upstream.close());
+  const options = {
+    queues,
+    ledger: createLedger(queues.redis, config),
+    orderApi: upstream.orderApi,
+    logger,
+    host: config.boardHost,
+    port: config.boardPort,
+    basePath: config.boardBasePath,
+    readOnly: config.boardReadOnly,
+    credentials,
+    readinessChecks,
+    retries: replayRetries(config),
+  };
+  const board = await startBoard(options).catch((error: unknown) => {
+    const taken =
+      error instanceof StartupError && (error.cause as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE';
+    if (!taken || process.env.BOARD_PORT !== undefined) throw error;
+    return startBoard({ ...options, port: 0 });
+  });
+  stops.push(() => board.close());
+  return board;
 }

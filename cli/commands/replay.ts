@@ -1,7 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { createUpstream } from '../../src/clients/upstream.ts';
-import { backoffDelay } from '../../src/domain/backoff.ts';
-import { isRetryable } from '../../src/domain/failure.ts';
 import { coerceError, UsageError } from '../../src/errors.ts';
 import { createQueues } from '../../src/queue/queues.ts';
 import {
@@ -9,16 +6,13 @@ import {
   describeReplay,
   isReplayError,
   type ReplayReport,
-  replayOrder,
+  replayOrderRetrying,
+  replayRetries,
 } from '../../src/queue/replay.ts';
-import { createRandom } from '../../src/random.ts';
 import { reachRedis } from '../../src/redis/connection.ts';
 import { createLedger } from '../../src/stock/ledger.ts';
 import type { Command } from './command.ts';
 import { createContext } from './context.ts';
-
-/** Pauses between a replay's tries stay short: a person is waiting at the terminal. */
-const MAX_PAUSE_MS = 5000;
 
 /** `ordermanagement replay [--decreased | --not-decreased] <orderId…>`: processes orders now. */
 export const replayCommand: Command = {
@@ -30,8 +24,9 @@ export const replayCommand: Command = {
     'so a replay never takes it twice. An order whose decrease waits for a person (the stock changed for another',
     'reason while its answer was lost) is replayed only with the answer: check the stock, then --decreased (it was',
     'taken: only the status is set) or --not-decreased (it was not: it is sent again).',
-    'Transient upstream failures are retried (RETRY_ATTEMPTS); one line per order, then a summary. Exits 1 when',
-    'any order could not be replayed.',
+    'One replay or answer of an order runs at a time, whoever sends it (CLI or board); another at the same moment is',
+    'refused as busy. Transient upstream failures are retried (RETRY_ATTEMPTS); one line per order, then a summary.',
+    'Exits 1 when any order could not be replayed (refused, already in flight, busy, or waiting for an answer).',
   ].join('\n'),
   options: {
     decreased: { type: 'boolean', description: 'the decrease in doubt was taken: only set the status' },
@@ -51,19 +46,16 @@ export const replayCommand: Command = {
     const { config, logger } = createContext('replay');
     const queues = createQueues(config, 'fail-fast', logger);
     const upstream = createUpstream(config);
-    const random = createRandom();
+    const retries = replayRetries(config);
     const counts = new Map<string, number>();
+    let anyFailed = false;
     try {
       await reachRedis(queues.redis, config);
       const deps = { orderApi: upstream.orderApi, queues, ledger: createLedger(queues.redis, config) };
       for (const input of args) {
-        let report: ReplayReport | Error;
-        for (let attempt = 1; ; attempt++) {
-          report = await replayOrder(deps, input, assume).catch(coerceError);
-          if (!(report instanceof Error) || !isRetryable(report) || attempt >= config.attempts) break;
-          await sleep(Math.min(backoffDelay(attempt, config.backoffMs, config.backoffMaxMs, random), MAX_PAUSE_MS));
-        }
+        const report: ReplayReport | Error = await replayOrderRetrying(deps, input, assume, retries).catch(coerceError);
         const failed = report instanceof Error || isReplayError(report);
+        anyFailed ||= failed;
         const line =
           report instanceof Error ? `${JSON.stringify(input)}: failed: ${report.message}` : describeReplay(report);
         (failed ? process.stderr : process.stdout).write(`${line}\n`);
@@ -73,11 +65,8 @@ export const replayCommand: Command = {
     } finally {
       await Promise.all([queues.close(), upstream.close()]);
     }
-    const refused = [...counts].filter(([result]) =>
-      ['failed', 'invalid', 'unknown', 'uncertain', 'no-doubt'].includes(result),
-    );
     const summary = [...counts].map(([result, n]) => `${n} ${result}`).join(', ');
     process.stdout.write(`replay: ${args.length} order${args.length === 1 ? '' : 's'}: ${summary}\n`);
-    return refused.length > 0 ? 1 : 0;
+    return anyFailed ? 1 : 0;
   },
 };

@@ -1,6 +1,7 @@
-import { timingSafeEqual } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
+import type { MiddlewareHandler } from 'hono';
+import { basicAuth } from 'hono/basic-auth';
 
 export interface Credentials {
   readonly user: string;
@@ -19,6 +20,8 @@ export async function boardAccessProblem(host: string, credentials: Credentials)
   const hasUser = credentials.user !== '';
   const hasPassword = credentials.password !== '';
   if (hasUser !== hasPassword) return 'BOARD_USER and BOARD_PASSWORD must be set together';
+  // Basic auth sends user:password; a colon in the user would end it early (RFC 7617).
+  if (credentials.user.includes(':')) return 'BOARD_USER must not contain a colon (basic auth cannot send one)';
   if (hasUser) return undefined;
   let addresses: string[];
   try {
@@ -33,15 +36,16 @@ export async function boardAccessProblem(host: string, credentials: Credentials)
 }
 
 /**
- * Checks an `Authorization: Basic …` header (the scheme in any case, as HTTP says) against the
- * credentials in constant time; always true when no credentials are configured.
+ * Basic auth in front of everything it guards (Hono's: the scheme in any case, as HTTP says, and
+ * the credentials compared in constant time); nothing when no credentials are configured, which
+ * boardAccessProblem allows on loopback only.
  */
-export function isAuthorized(header: string | undefined, credentials: Credentials): boolean {
-  if (credentials.user === '') return true;
-  const token = /^basic +([A-Za-z0-9+/]+={0,2}) *$/i.exec(header ?? '')?.[1] ?? '';
-  const decoded = Buffer.from(token, 'base64');
-  // Node skips what is not base64; only a token that encodes back to itself was sent whole.
-  const given = decoded.toString('base64') === token ? decoded : Buffer.alloc(0);
-  const expected = Buffer.from(`${credentials.user}:${credentials.password}`);
-  return given.length === expected.length && timingSafeEqual(given, expected);
+export function requireCredentials(credentials: Credentials): MiddlewareHandler {
+  if (credentials.user === '') return (_c, next) => next();
+  return basicAuth({
+    username: credentials.user,
+    password: credentials.password,
+    realm: 'ordermanagement',
+    invalidUserMessage: 'authentication required',
+  });
 }

@@ -1,27 +1,32 @@
-import type { OrderApi } from '../clients/order-api.ts';
-import { describeDoubt } from '../domain/decrease.ts';
+import { Hono } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { parseOrderId } from '../domain/order.ts';
 import { InvalidPayloadError, UpstreamError } from '../errors.ts';
-import { orderJobId } from '../queue/jobs.ts';
 import type { Queues } from '../queue/queues.ts';
-import { describeReplay, type ReplayReport, replayOrder } from '../queue/replay.ts';
+import {
+  describeReplay,
+  type ReplayDeps,
+  type ReplayReport,
+  type ReplayRetries,
+  replayOrderRetrying,
+} from '../queue/replay.ts';
 import type { Ledger } from '../stock/ledger.ts';
+import { jobLink, type OrderViewDeps, readOrderView } from './order-view.ts';
 
 export interface JsonAnswer {
-  readonly status: number;
-  readonly body: unknown;
+  readonly status: ContentfulStatusCode;
+  readonly body: Record<string, unknown>;
 }
 
-export interface OrderRoutesDeps {
-  readonly orderApi: OrderApi;
-  readonly queues: Queues;
-  readonly ledger: Ledger;
-  /** Where Bull Board is served, for links to a job's page. */
-  readonly basePath: string;
+export interface OrderRoutesDeps extends OrderViewDeps, ReplayDeps {
+  readonly queues: Pick<Queues, 'orders' | 'cycles' | 'redis'>;
+  readonly ledger: Pick<Ledger, 'order' | 'settle' | 'waitingForPerson'>;
   readonly readOnly: boolean;
+  /** Transient Order API failures are tried again, as the CLI does. */
+  readonly retries: ReplayRetries;
 }
 
-const REPLAY_STATUS: Record<ReplayReport['result'], number> = {
+const REPLAY_STATUS: Record<ReplayReport['result'], ContentfulStatusCode> = {
   enqueued: 202,
   retried: 202,
   'in-flight': 409,
@@ -30,24 +35,25 @@ const REPLAY_STATUS: Record<ReplayReport['result'], number> = {
   unknown: 404,
   uncertain: 409,
   'no-doubt': 409,
+  busy: 409,
 };
 
-export function jobLink(basePath: string, queue: string, jobId: string): string {
-  return `${basePath === '/' ? '' : basePath}/queue/${encodeURIComponent(queue)}/${encodeURIComponent(jobId)}`;
-}
-
 /**
- * POST …/api/orders/<id>/replay[?assume=decreased|not-decreased]: the CLI's replay rules over HTTP,
- * with a link to the job.
+ * A replay, or a person's answer (`assume`), over HTTP: the CLI's code path (replayOrderRetrying),
+ * with a link to the job. The API and the order page's buttons both come here.
  */
-export async function replayRoute(deps: OrderRoutesDeps, rawId: string, assume: string | null): Promise<JsonAnswer> {
+export async function replayRoute(
+  deps: OrderRoutesDeps,
+  rawId: string,
+  assume: string | undefined,
+): Promise<JsonAnswer> {
   if (deps.readOnly) return { status: 405, body: { error: 'the board is read-only (BOARD_READ_ONLY)' } };
-  if (assume !== null && assume !== 'decreased' && assume !== 'not-decreased') {
+  if (assume !== undefined && assume !== 'decreased' && assume !== 'not-decreased') {
     return { status: 400, body: { error: 'assume must be decreased or not-decreased' } };
   }
   let report: ReplayReport;
   try {
-    report = await replayOrder(deps, rawId, assume ?? undefined);
+    report = await replayOrderRetrying(deps, rawId, assume, deps.retries);
   } catch (error) {
     if (error instanceof UpstreamError) return { status: 502, body: { error: error.message } };
     throw error;
@@ -57,9 +63,8 @@ export async function replayRoute(deps: OrderRoutesDeps, rawId: string, assume: 
 }
 
 /**
- * GET …/api/orders/<id>/jobs: every job of an order (Bull Board cannot search), and what the decrease
- * ledger knows of it. An order has at most one process-order job at a time, under its fixed id; its
- * parent is the cycle that enqueued it.
+ * An order's jobs (Bull Board cannot search), its cycle, what the decrease ledger knows of it, and
+ * the Order API's record. 404 when the order has no job.
  */
 export async function searchRoute(deps: OrderRoutesDeps, rawId: string): Promise<JsonAnswer> {
   let orderId: number;
@@ -69,41 +74,22 @@ export async function searchRoute(deps: OrderRoutesDeps, rawId: string): Promise
     if (error instanceof InvalidPayloadError) return { status: 400, body: { error: error.message } };
     throw error;
   }
-  const record = await deps.ledger.order(orderId);
-  const ledger =
-    record === undefined
-      ? null
-      : { ...record, ...(record.state === 'person' && record.entry ? { doubt: describeDoubt(record.entry) } : {}) };
-  const job = await deps.queues.orders.getJob(orderJobId(orderId));
-  if (job === undefined)
-    return { status: 404, body: { orderId, jobs: [], ledger, error: `no job for order ${orderId}` } };
-  const cycleId = job.parent?.id;
-  const cycle = cycleId === undefined ? undefined : await deps.queues.cycles.getJob(cycleId);
-  const jobs = [
-    {
-      queue: deps.queues.orders.name,
-      id: job.id,
-      name: job.name,
-      state: await job.getState(),
-      attemptsMade: job.attemptsMade,
-      returnvalue: job.returnvalue ?? null,
-      failedReason: job.failedReason || null,
-      createdAt: new Date(job.timestamp).toISOString(),
-      finishedAt: job.finishedOn ? new Date(job.finishedOn).toISOString() : null,
-      boardUrl: jobLink(deps.basePath, deps.queues.orders.name, String(job.id)),
-    },
-    ...(cycle === undefined
-      ? []
-      : [
-          {
-            queue: deps.queues.cycles.name,
-            id: cycle.id,
-            name: cycle.name,
-            state: await cycle.getState(),
-            role: 'parent cycle',
-            boardUrl: jobLink(deps.basePath, deps.queues.cycles.name, String(cycle.id)),
-          },
-        ]),
-  ];
-  return { status: 200, body: { orderId, jobs, ledger } };
+  const view = await readOrderView(deps, orderId);
+  if (view.jobs.length === 0) return { status: 404, body: { ...view, error: `no job for order ${orderId}` } };
+  return { status: 200, body: { ...view } };
+}
+
+/** POST …/api/orders/<id>/replay[?assume=decreased|not-decreased] and GET …/api/orders/<id>/jobs. */
+export function orderApiRoutes(deps: OrderRoutesDeps): Hono {
+  const app = new Hono();
+  app.post('/api/orders/:id/replay', async (c) => {
+    const { status, body } = await replayRoute(deps, c.req.param('id'), c.req.query('assume'));
+    return c.json(body, status);
+  });
+  app.all('/api/orders/:id/replay', (c) => c.json({ error: 'use POST' }, 405));
+  app.get('/api/orders/:id/jobs', async (c) => {
+    const { status, body } = await searchRoute(deps, c.req.param('id'));
+    return c.json(body, status);
+  });
+  return app;
 }

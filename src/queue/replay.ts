@@ -1,12 +1,19 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Job } from 'bullmq';
 import type { OrderApi } from '../clients/order-api.ts';
+import type { Config } from '../config/schema.ts';
+import { backoffDelay } from '../domain/backoff.ts';
 import { type DecreaseEntry, describeDoubt } from '../domain/decrease.ts';
+import { isRetryable } from '../domain/failure.ts';
 import { type Order, type OrderStatus, parseOrderId } from '../domain/order.ts';
-import { InvalidPayloadError, UpstreamError } from '../errors.ts';
+import { coerceError, InvalidPayloadError, UpstreamError } from '../errors.ts';
+import { createRandom, type Random } from '../random.ts';
 import type { Ledger } from '../stock/ledger.ts';
 import { currentCarrier, inMessageSpan } from '../telemetry/tracing.ts';
 import { enqueueOrders } from './enqueue.ts';
-import { orderJobId } from './jobs.ts';
+import { orderJobId, type ProcessOrderData, type ProcessOrderResult } from './jobs.ts';
 import type { Queues } from './queues.ts';
+import { withReplayClaim } from './replay-claim.ts';
 
 export type ReplayReport =
   /** A fresh process-order job was added. */
@@ -24,7 +31,12 @@ export type ReplayReport =
   /** Whether the order's decrease happened cannot be told from the Stock API: a person must say (`assume`). */
   | { readonly result: 'uncertain'; readonly orderId: number; readonly entry: DecreaseEntry }
   /** `assume` was given for an order whose decrease is not waiting for a person. */
-  | { readonly result: 'no-doubt'; readonly orderId: number; readonly error: string };
+  | { readonly result: 'no-doubt'; readonly orderId: number; readonly error: string }
+  /**
+   * Another replay or answer of the order was under way, or its job moved meanwhile: nothing more was
+   * done (`settled`: this answer still counted).
+   */
+  | { readonly result: 'busy'; readonly orderId: number; readonly error: string; readonly settled?: Settled };
 
 /** A person's answer for a decrease in doubt, after checking the stock. */
 export type Assumption = 'decreased' | 'not-decreased';
@@ -45,12 +57,15 @@ export interface ReplayDeps {
 
 const IN_FLIGHT = new Set(['active', 'waiting', 'delayed', 'prioritized', 'waiting-children', 'wait', 'paused']);
 
-/** Whether a report means the request was refused or needs a decision: the CLI exits non-zero then. */
+const RESET_ATTEMPTS = { resetAttemptsMade: true, resetAttemptsStarted: true } as const;
+
+/**
+ * Whether the order was left as it was although it still waits for processing (refused, already in
+ * flight, busy with another replay) or needs a decision: the CLI exits non-zero then. An order no
+ * longer registered has nothing left to do.
+ */
 export const isReplayError = (report: ReplayReport): boolean =>
-  report.result === 'invalid' ||
-  report.result === 'unknown' ||
-  report.result === 'uncertain' ||
-  report.result === 'no-doubt';
+  report.result !== 'enqueued' && report.result !== 'retried' && report.result !== 'not-registered';
 
 /**
  * Enqueues process-order for one order now, never doubling work: an order with a job in flight is
@@ -67,6 +82,20 @@ export async function replayOrder(deps: ReplayDeps, input: string, assume?: Assu
     if (error instanceof InvalidPayloadError) return { result: 'invalid', input, error: error.message };
     throw error;
   }
+  // Two people (or a person and a script) replaying or answering one order at once: one goes, the
+  // others are told, instead of racing each other through the job's states.
+  const claim = deps.queues.orders.toKey(`replaying:${orderJobId(orderId)}`);
+  const report = await withReplayClaim(deps.queues.redis, claim, () => replayClaimed(deps, orderId, assume));
+  return (
+    report ?? {
+      result: 'busy',
+      orderId,
+      error: `another replay or answer of order ${orderId} is under way; nothing changed`,
+    }
+  );
+}
+
+async function replayClaimed(deps: ReplayDeps, orderId: number, assume: Assumption | undefined): Promise<ReplayReport> {
   const jobId = orderJobId(orderId);
   const job = await deps.queues.orders.getJob(jobId);
   const state = job === undefined ? 'missing' : await job.getState();
@@ -123,17 +152,69 @@ export async function replayOrder(deps: ReplayDeps, input: string, assume?: Assu
       const traceData = { trace: currentCarrier(), ...(original ? { replayOf: original } : {}) };
       const extra = settled ? { settled } : {};
       if (job !== undefined && state === 'failed') {
-        await job.updateData({ ...job.data, ...traceData });
-        await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
-        return { result: 'retried', orderId, jobId, ...extra };
+        if (await retryIfFailed(job, { ...job.data, ...traceData }))
+          return { result: 'retried', orderId, jobId, ...extra };
+        return {
+          result: 'busy',
+          orderId,
+          error: `its job ${jobId} was retried or removed by someone else meanwhile; nothing more was done`,
+          ...extra,
+        };
       }
-      // A finished job keeps its id until retention removes it; the order is registered again, so start over.
-      if (job !== undefined) await job.remove();
+      // A finished job keeps its id until retention removes it; the order is registered again, so start
+      // over. Removing a job that is gone, or one someone else's replay has added and a worker runs,
+      // does nothing; the add below then finds it.
+      if (job !== undefined) await deps.queues.orders.remove(jobId);
       const { added } = await enqueueOrders(deps.queues, [orderId], {}, traceData);
       if (added.length === 0) return { result: 'in-flight', orderId, jobId, state: 'added meanwhile' };
       return { result: 'enqueued', orderId, jobId, ...extra };
     },
   );
+}
+
+/** How a replay is tried again on transient upstream failures: RETRY_ATTEMPTS and the backoff settings. */
+export interface ReplayRetries {
+  readonly attempts: number;
+  readonly backoffMs: number;
+  readonly backoffMaxMs: number;
+  readonly random: Random;
+}
+
+export const replayRetries = (
+  config: Pick<Config, 'attempts' | 'backoffMs' | 'backoffMaxMs'>,
+  random: Random = createRandom(),
+): ReplayRetries => ({
+  attempts: config.attempts,
+  backoffMs: config.backoffMs,
+  backoffMaxMs: config.backoffMaxMs,
+  random,
+});
+
+/** Pauses between a replay's tries stay short: a person is waiting, at a terminal or a button. */
+const MAX_PAUSE_MS = 5000;
+
+/**
+ * replayOrder, tried again while the Order API fails in a way another try may mend: what the CLI
+ * and the board's buttons both run. A try changes nothing before its Order API read, so trying
+ * again is safe. The last failure is thrown.
+ */
+export async function replayOrderRetrying(
+  deps: ReplayDeps,
+  input: string,
+  assume: Assumption | undefined,
+  retries: ReplayRetries,
+): Promise<ReplayReport> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await replayOrder(deps, input, assume);
+    } catch (error) {
+      const err = coerceError(error);
+      if (!isRetryable(err) || attempt >= retries.attempts) throw err;
+      await sleep(
+        Math.min(backoffDelay(attempt, retries.backoffMs, retries.backoffMaxMs, retries.random), MAX_PAUSE_MS),
+      );
+    }
+  }
 }
 
 /** The answer settles every order of the decrease: the failed jobs of the others are retried with it. */
@@ -142,10 +223,27 @@ async function retryOthers(deps: ReplayDeps, orders: readonly number[], orderId:
   for (const other of orders.filter((id) => id !== orderId)) {
     const job = await deps.queues.orders.getJob(orderJobId(other));
     if (job === undefined || (await job.getState()) !== 'failed') continue;
-    await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
-    retried.push(other);
+    if (await retryIfFailed(job)) retried.push(other);
   }
   return retried;
+}
+
+/**
+ * Retries a failed job, with `data` written first; false when the job left the failed set meanwhile
+ * (retried from Bull Board or by another replay, or removed), which BullMQ reports by throwing.
+ */
+async function retryIfFailed(
+  job: Job<ProcessOrderData, ProcessOrderResult>,
+  data?: ProcessOrderData,
+): Promise<boolean> {
+  try {
+    if (data !== undefined) await job.updateData(data);
+    await job.retry('failed', RESET_ATTEMPTS);
+    return true;
+  } catch (error) {
+    if ((await job.getState()) === 'failed') throw error;
+    return false;
+  }
 }
 
 /** One line per report, for people. */
@@ -166,6 +264,8 @@ export function describeReplay(report: ReplayReport): string {
       return `order ${report.orderId}: ${report.error}`;
     case 'uncertain':
       return `order ${report.orderId}: ${describeDoubt(report.entry)}`;
+    case 'busy':
+      return `order ${report.orderId}: ${report.error}${describeSettled(report.orderId, report.settled)}`;
   }
 }
 

@@ -154,3 +154,9 @@ export function observeLimiter(
   meter.addBatchObservableCallback(callback, gauges);
   return () => meter.removeBatchObservableCallback(callback, gauges);
 }
+
+export const cyclesEmpty = meter.createCounter('ordermanagement.cycle.empty', {
+  description:
+    'Cycles that added no order (nothing registered, or every order already had a job); removed from the completed list by the next cycle',
+  unit: '{cycle}',
+});

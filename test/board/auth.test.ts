@@ -1,5 +1,6 @@
+import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { boardAccessProblem, isAuthorized } from '../../src/board/auth.ts';
+import { boardAccessProblem, type Credentials, requireCredentials } from '../../src/board/auth.ts';
 
 const none = { user: '', password: '' };
 const admin = { user: 'admin', password: 's3cret' };
@@ -17,6 +18,7 @@ describe('boardAccessProblem', () => {
     // Looks like loopback, is not: judged by what it resolves to (here, nothing).
     ['127.0.0.1.example.invalid', none, 'BOARD_HOST is 127.0.0.1.example.invalid, which does not resolve here'],
     ['127.0.0.1.example.invalid', admin, undefined],
+    ['127.0.0.1', { user: 'ad:min', password: 'x' }, 'BOARD_USER must not contain a colon'],
   ])('%s %j', async (host, credentials, problem) => {
     const found = await boardAccessProblem(host, credentials);
     if (problem === undefined) expect(found).toBeUndefined();
@@ -24,22 +26,37 @@ describe('boardAccessProblem', () => {
   });
 });
 
-describe('isAuthorized', () => {
-  it('accepts exactly the configured credentials', () => {
-    expect(isAuthorized(header('admin', 's3cret'), admin)).toBe(true);
-    expect(isAuthorized(header('admin', 's3cre'), admin)).toBe(false);
-    expect(isAuthorized(header('Admin', 's3cret'), admin)).toBe(false);
-    expect(isAuthorized(undefined, admin)).toBe(false);
-    expect(isAuthorized('Bearer x', admin)).toBe(false);
-    expect(isAuthorized('Basic', admin)).toBe(false);
-    expect(isAuthorized(`${header('admin', 's3cret')}x`, admin)).toBe(false);
+/** Whether a request with this Authorization header gets past the board's auth middleware. */
+async function isAuthorized(header: string | undefined, credentials: Credentials): Promise<boolean> {
+  const app = new Hono().use(requireCredentials(credentials)).get('/', (c) => c.text('in'));
+  const res = await app.request('/', { headers: header === undefined ? {} : { authorization: header } });
+  if (res.status === 401) expect(res.headers.get('www-authenticate')).toBe('Basic realm="ordermanagement"');
+  return res.status === 200;
+}
+
+describe('requireCredentials', () => {
+  it('accepts exactly the configured credentials', async () => {
+    expect(await isAuthorized(header('admin', 's3cret'), admin)).toBe(true);
+    expect(await isAuthorized(header('admin', 's3cre'), admin)).toBe(false);
+    expect(await isAuthorized(header('Admin', 's3cret'), admin)).toBe(false);
+    expect(await isAuthorized(undefined, admin)).toBe(false);
+    expect(await isAuthorized('Bearer x', admin)).toBe(false);
+    expect(await isAuthorized('Basic', admin)).toBe(false);
+    expect(await isAuthorized(`${header('admin', 's3cret')}x`, admin)).toBe(false);
+    expect(await isAuthorized(header('admin', 's3cret:'), admin)).toBe(false);
+    expect(await isAuthorized(header('admin:s3cret', ''), admin)).toBe(false);
   });
-  it('matches the scheme in any case, as HTTP says', () => {
+  it('matches the scheme in any case, as HTTP says', async () => {
     for (const scheme of ['basic', 'BASIC', 'bAsIc']) {
-      expect(isAuthorized(header('admin', 's3cret').replace('Basic', scheme), admin)).toBe(true);
+      expect(await isAuthorized(header('admin', 's3cret').replace('Basic', scheme), admin)).toBe(true);
     }
   });
-  it('lets everyone in when no credentials are configured (loopback only, see boardAccessProblem)', () => {
-    expect(isAuthorized(undefined, none)).toBe(true);
+  it('takes a password with colons and any Unicode', async () => {
+    const unicode = { user: 'zoë', password: 'pa:ss 🔑' };
+    expect(await isAuthorized(header('zoë', 'pa:ss 🔑'), unicode)).toBe(true);
+    expect(await isAuthorized(header('zoe', 'pa:ss 🔑'), unicode)).toBe(false);
+  });
+  it('lets everyone in when no credentials are configured (loopback only, see boardAccessProblem)', async () => {
+    expect(await isAuthorized(undefined, none)).toBe(true);
   });
 });

@@ -1,15 +1,17 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { type Browser, chromium } from 'playwright-core';
+import { Readable } from 'node:stream';
+import type { Browser } from 'playwright-core';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { startRedisServer } from '../../cli/redis-server.ts';
 import { startBoard } from '../../src/board/server.ts';
 import { createUpstream } from '../../src/clients/upstream.ts';
-import type { Listening } from '../../src/listen.ts';
 import { createLogger } from '../../src/logger.ts';
 import { enqueueOrders } from '../../src/queue/enqueue.ts';
 import { CYCLE_JOB, orderJobId } from '../../src/queue/jobs.ts';
 import { createQueues } from '../../src/queue/queues.ts';
+import { replayRetries } from '../../src/queue/replay.ts';
+import { artifact } from '../helpers/artifacts.ts';
+import { AUTH, basic, launchChromium, startTestBoard, type TestBoard } from '../helpers/board.ts';
 import {
   attribute,
   ledgerOf,
@@ -19,17 +21,12 @@ import {
   startSim,
   testConfig,
 } from '../helpers/pipeline.ts';
+import { run } from '../helpers/run.ts';
 import { waitFor } from '../helpers/wait.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = new URL('../../test-artifacts', import.meta.url);
-const AUTH = { user: 'admin', password: 'correct horse' };
-const basic = `Basic ${Buffer.from(`${AUTH.user}:${AUTH.password}`).toString('base64')}`;
 
 let h: SimHarness;
 let p: RunningPipeline;
-let board: Listening;
-let origin: string;
+let board: TestBoard;
 
 /**
  * A finished cycle whose four children failed after taking stock: every status update was refused (a
@@ -46,43 +43,11 @@ async function boardWithFailedCycle(readOnly = false): Promise<string> {
   const cycle = await p.queues.cycles.add(CYCLE_JOB, {});
   await waitFor('the cycle to finish', async () => (await p.queues.cycles.getJob(cycle.id as string))?.finishedOn);
   h.options.statusUpdateErrorRate = 0;
-  const upstream = createUpstream(p.config);
-  onTestFinished(() => upstream.close());
-  board = await startBoard({
-    queues: p.queues,
-    ledger: p.ledger,
-    orderApi: upstream.orderApi,
-    logger: p.logger,
-    host: '127.0.0.1',
-    port: 0,
-    basePath: '/board',
-    readOnly,
-    credentials: AUTH,
-    readinessChecks: { redis: async () => (await p.queues.redis.ping()) === 'PONG' },
-  });
-  onTestFinished(() => board.close());
-  origin = board.url.replace(/\/board$/, '');
+  board = await startTestBoard(p, { readOnly });
   return String(cycle.id);
 }
 
-async function api(method: 'GET' | 'POST', path: string, auth = true) {
-  const res = await request(`${origin}${path}`, { method, headers: auth ? { authorization: basic } : {} });
-  const text = await res.body.text();
-  return { status: res.statusCode, body: text.startsWith('{') ? JSON.parse(text) : text };
-}
-
-/** Debian's Chromium, never a downloaded one; without it the browser tests fail and say so. */
-async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `the Bull Board tests need Debian's Chromium at ${CHROMIUM}: apt-get install chromium (.ci/run does)`,
-    );
-  }
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
-}
+const api = (method: string, path: string, auth = true) => board.api(method, path, { auth });
 
 describe('Bull Board in headless Chromium', () => {
   let browser: Browser;
@@ -116,8 +81,10 @@ describe('Bull Board in headless Chromium', () => {
     await expect
       .poll(async () => ((await flow.textContent()) ?? '').match(/order-\d/g)?.sort(), { timeout: 15_000 })
       .toEqual(['order-1', 'order-2', 'order-3', 'order-4']);
-    mkdirSync(ARTIFACTS, { recursive: true });
-    await page.screenshot({ path: new URL('board-cycle.png', ARTIFACTS).pathname, fullPage: true });
+    const screenshot = artifact('board-cycle.png');
+    await page.screenshot({ path: screenshot, fullPage: true });
+    // Written where git ignores it, not into the tracked tree.
+    expect((await run('git', ['check-ignore', screenshot])).code).toBe(0);
 
     await page.goto(`${board.url}/queue/orders/${orderJobId(1)}`);
     page.on('dialog', (dialog) => void dialog.accept());
@@ -195,14 +162,27 @@ describe('replay and search over HTTP', () => {
     expect(await api('GET', '/board/api/orders/4/replay')).toMatchObject({ status: 405 });
   });
 
-  it('refuses request bodies over 1 MiB or of unannounced length', async () => {
+  it('refuses request bodies over 1 MiB, announced or streamed', async () => {
     await boardWithFailedCycle();
     const big = await request(`${board.url}/api/queues/orders/order-1/update-data`, {
       method: 'PUT',
-      headers: { authorization: basic, 'content-type': 'application/json', 'content-length': String(2 * 1024 * 1024) },
+      headers: {
+        authorization: basic(AUTH.user, AUTH.password),
+        'content-type': 'application/json',
+        'content-length': String(2 * 1024 * 1024),
+      },
       body: 'x'.repeat(2 * 1024 * 1024),
     }).catch((error: unknown) => error);
     expect(big).toMatchObject({ statusCode: 413 });
+    // No length announced: counted as it arrives, refused once it passes the limit.
+    const chunks = () => Readable.from(Array.from({ length: 3 }, () => Buffer.alloc(512 * 1024, 'x')));
+    const streamed = await request(`${board.url}/api/queues/orders/order-1/update-data`, {
+      method: 'PUT',
+      headers: { authorization: basic(AUTH.user, AUTH.password), 'content-type': 'application/json' },
+      body: chunks(),
+    }).catch((error: unknown) => error);
+    expect(streamed).toMatchObject({ statusCode: 413 });
+    expect((await p.queues.orders.getJob(orderJobId(1)))?.data).toMatchObject({ orderId: 1 });
   });
 
   it('answers 405 to replays and queue actions in read-only mode', async () => {
@@ -210,9 +190,120 @@ describe('replay and search over HTTP', () => {
     expect(await api('POST', '/board/api/orders/1/replay')).toMatchObject({ status: 405 });
     const pause = await request(`${board.url}/api/queues/orders/pause`, {
       method: 'PUT',
-      headers: { authorization: basic },
+      headers: { authorization: basic(AUTH.user, AUTH.password) },
     });
     expect(pause.statusCode).toBe(405);
+  });
+});
+
+describe('what the board sends', () => {
+  it('a Content-Security-Policy allowing only its own origin on every answer, and a Bull Board page naming no other', async () => {
+    await boardWithFailedCycle();
+    for (const path of [
+      '/board',
+      '/board/queue/cycles',
+      '/board/orders',
+      '/board/orders/1',
+      '/board/api/orders/1/jobs',
+    ]) {
+      const answer = await api('GET', path);
+      expect(answer.status, path).toBeLessThan(400);
+      const policy = String(answer.headers['content-security-policy']);
+      expect(policy, path).toContain("default-src 'self'");
+      expect(policy, path).toContain("script-src 'self'");
+      expect(policy, path).not.toMatch(/https?:|\*/);
+    }
+    const page = (await api('GET', '/board')).body as string;
+    expect(page).not.toMatch(/https?:\/\/|fonts\.googleapis/);
+    expect(page).toContain('<form class="om-search" action="orders" method="get"');
+    const css = await api('GET', '/board/ordermanagement.css');
+    expect(css).toMatchObject({ status: 200, headers: { 'content-type': 'text/css; charset=utf-8' } });
+  });
+
+  it('serves the same at the root as under a base path, and finds its way from anywhere else', async () => {
+    await boardWithFailedCycle();
+    const prefixed = board;
+    expect(await prefixed.api('GET', '/board/')).toMatchObject({ status: 302, headers: { location: '/board' } });
+    expect(await prefixed.api('GET', '/elsewhere')).toMatchObject({ status: 302, headers: { location: '/board' } });
+    expect(await prefixed.api('GET', '/board/nothing/here')).toMatchObject({ status: 404 });
+    const root = await startTestBoard(p, { basePath: '/' });
+    const page = await root.api('GET', '/');
+    expect(page.body).toContain('<base href="/" />');
+    expect(page.body).toContain('<form class="om-search" action="orders"');
+    expect(await root.api('GET', '/orders?id=2')).toMatchObject({ status: 303, headers: { location: '/orders/2' } });
+    const order = (await root.api('GET', '/orders/2')).body as string;
+    expect(order).toContain('<link rel="stylesheet" href="/ordermanagement.css">');
+    expect(order).toContain('<a href="/queue/orders/order-2">order-2</a>');
+    expect((await root.api('GET', '/ordermanagement.css')).status).toBe(200);
+    expect((await root.api('GET', '/api/orders/2/jobs')).body.jobs[0].boardUrl).toBe('/queue/orders/order-2');
+  });
+
+  it("refuses a change another site's page makes the browser send; scripts and the board's own pages go on", async () => {
+    await boardWithFailedCycle();
+    const post = (path: string, headers: Record<string, string>) => board.api('POST', path, { headers });
+    for (const path of ['/board/api/orders/1/replay', '/board/orders/1/replay']) {
+      expect((await post(path, { origin: 'https://evil.example' })).status, path).toBe(403);
+      expect((await post(path, { origin: 'null' })).status, path).toBe(403);
+      expect((await post(path, { 'sec-fetch-site': 'cross-site', origin: board.origin })).status, path).toBe(403);
+      expect((await post(path, { 'sec-fetch-site': 'same-site' })).status, path).toBe(403);
+    }
+    const pause = await board.api('PUT', '/board/api/queues/orders/pause', {
+      headers: { 'sec-fetch-site': 'cross-site' },
+    });
+    expect(pause.status).toBe(403);
+    expect(await p.queues.orders.isPaused()).toBe(false);
+    expect(await p.queues.orders.getJobState(orderJobId(1))).toBe('failed');
+    // The board's own page (same origin), then a script with no browser headers.
+    const host = new URL(board.origin).host;
+    expect((await post('/board/api/orders/1/replay', { 'sec-fetch-site': 'same-origin' })).status).toBe(202);
+    expect((await post('/board/api/orders/2/replay', { origin: `https://${host}` })).status).toBe(202);
+    expect((await post('/board/api/orders/3/replay', {})).status).toBe(202);
+  });
+
+  it('lists each cycle by what it did', async () => {
+    const cycleId = await boardWithFailedCycle();
+    const list = await api('GET', '/board/api/queues?activeQueue=cycles&status=completed&page=1&jobsPerPage=10');
+    const cycles = list.body.queues.find((queue: { name: string }) => queue.name === 'cycles');
+    expect(cycles.jobs.map((job: { id: string; name: string }) => [job.id, job.name])).toEqual([
+      [cycleId, 'cycle · 4 orders · 4 failed'],
+    ]);
+  });
+
+  it("shows a completed job without an earlier attempt's failure, which moves into its data; a failed job keeps it", async () => {
+    const failing = await startSim(
+      { orders: 2, stock: { oak: 100, maple: 100, birch: 100, elm: 100, pine: 100 } },
+      {
+        errorRate: 0,
+        statusUpdateErrorRate: 1,
+        statusUpdateErrorStatus: 502,
+      },
+    );
+    onTestFinished(() => failing.sim.close());
+    p = await startPipeline(testConfig(failing.sim, { RETRY_ATTEMPTS: '5', RETRY_BACKOFF_MS: '300' }));
+    onTestFinished(() => p.close());
+    await enqueueOrders(p.queues, [1]);
+    await waitFor('a first attempt to fail', async () => (await p.queues.orders.getJob(orderJobId(1)))?.failedReason);
+    failing.options.statusUpdateErrorRate = 0;
+    await waitFor('order 1 to ship', async () => (await p.queues.orders.getJobState(orderJobId(1))) === 'completed');
+    board = await startTestBoard(p);
+
+    const one = (await api('GET', '/board/api/queues/orders/order-1')).body;
+    expect(one.status).toBe('completed');
+    expect(one.job).toMatchObject({ isFailed: false, stacktrace: [], returnValue: { outcome: 'shipped' } });
+    expect(one.job.failedReason).toBeUndefined();
+    expect(one.job.data.earlierAttempts).toEqual([expect.stringContaining('answered 502')]);
+    const listed = (await api('GET', '/board/api/queues?activeQueue=orders&status=latest&page=1&jobsPerPage=10')).body;
+    const jobs = listed.queues.find((queue: { name: string }) => queue.name === 'orders').jobs;
+    expect(jobs).toEqual([expect.objectContaining({ id: 'order-1', isFailed: false, stacktrace: [] })]);
+
+    // A job that failed for good shows its failure as it is.
+    failing.options.statusUpdateErrorRate = 1;
+    failing.options.statusUpdateErrorStatus = 403;
+    await enqueueOrders(p.queues, [2]);
+    await waitFor('order 2 to fail', async () => (await p.queues.orders.getJobState(orderJobId(2))) === 'failed');
+    const failed = (await api('GET', '/board/api/queues/orders/order-2')).body.job;
+    expect(failed).toMatchObject({ isFailed: true, failedReason: expect.stringContaining('answered 403') });
+    expect(failed.data.earlierAttempts).toBeUndefined();
   });
 });
 
@@ -238,11 +329,15 @@ describe('the board while Redis is down', () => {
       readOnly: false,
       credentials: AUTH,
       readinessChecks: { redis: async () => (await queues.redis.ping()) === 'PONG' },
+      retries: replayRetries(config),
     });
     onTestFinished(() => down.close());
     const get = async (path: string) => {
       const started = Date.now();
-      const res = await request(`${down.url}${path}`, { headers: { authorization: basic }, headersTimeout: 5000 });
+      const res = await request(`${down.url}${path}`, {
+        headers: { authorization: basic(AUTH.user, AUTH.password) },
+        headersTimeout: 5000,
+      });
       return { status: res.statusCode, text: await res.body.text(), ms: Date.now() - started };
     };
     await queues.redis.ping();

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { request } from 'undici';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { COMMANDS } from '../../cli/commands/index.ts';
 import { freePort } from '../../cli/redis-server.ts';
@@ -10,7 +11,7 @@ import { createLogger } from '../../src/logger.ts';
 import { enqueueOrders } from '../../src/queue/enqueue.ts';
 import { orderJobId } from '../../src/queue/jobs.ts';
 import { createQueues } from '../../src/queue/queues.ts';
-import { runCli, spawnCli } from '../helpers/cli.ts';
+import { isRunning, type LongRunning, runCli, spawnCli } from '../helpers/cli.ts';
 import {
   attribute,
   childEnv,
@@ -71,8 +72,8 @@ describe('the ordermanagement CLI', () => {
     expect(both.stderr).toContain('--json and --markdown: choose one');
   });
 
-  it('will not open the board beyond loopback without credentials', async () => {
-    const result = await runCli(['board'], { ...env, BOARD_HOST: '0.0.0.0' });
+  it.each(['board', 'demo'])('%s will not open the board beyond loopback without credentials', async (role) => {
+    const result = await runCli([role], { ...env, BOARD_HOST: '0.0.0.0', DEMO_ORDERS: '5' });
     expect(result.code).toBe(78);
     expect(result.stderr).toContain('BOARD_HOST is 0.0.0.0, beyond loopback: set BOARD_USER and BOARD_PASSWORD');
   });
@@ -126,13 +127,14 @@ describe('ordermanagement replay', () => {
     expect(jobs.map((job) => job?.id)).toEqual(['order-1', 'order-2', 'order-3']);
   });
 
-  it('reports an order whose job is in flight instead of doubling it', async () => {
+  it('reports an order whose job is in flight instead of doubling it, and exits 1: nothing was replayed', async () => {
     await setup({ errorRate: 0 }, false);
     await enqueueOrders(p.queues, [4]);
     const result = await runCli(['replay', '4'], childEnv(p.config));
     expect(result).toMatchObject({
-      code: 0,
-      stdout: 'order 4: job order-4 is already waiting; nothing added\nreplay: 1 order: 1 in-flight\n',
+      code: 1,
+      stderr: 'order 4: job order-4 is already waiting; nothing added\n',
+      stdout: 'replay: 1 order: 1 in-flight\n',
     });
     expect(await p.queues.orders.count()).toBe(1);
   });
@@ -231,6 +233,7 @@ describe('when Redis cannot be reached', () => {
 describe('a port already in use', () => {
   it.each([
     ['board', 'BOARD_PORT'],
+    ['demo', 'BOARD_PORT'],
     ['sim', 'SIM_ORDER_PORT'],
     ['worker', 'HEALTH_PORT'],
   ])('stops %s at start, naming %s', async (role, variable) => {
@@ -346,7 +349,52 @@ describe('a closed output and then Ctrl-C', () => {
   });
 });
 
+/** The demo, stopped with Ctrl-C when the test ends: a SIGKILL would leave its private redis-server behind. */
+function demo(demoEnv: NodeJS.ProcessEnv): LongRunning {
+  const proc = spawnCli(['demo'], demoEnv);
+  onTestFinished(async () => {
+    if (!isRunning(proc)) return;
+    proc.child.kill('SIGINT');
+    await proc.exited;
+  });
+  return proc;
+}
+
 describe('ordermanagement demo', () => {
+  it('serves the board on loopback without a password, prints its address, and its replays reach the simulator', async () => {
+    const { output } = demo({ ...env, DEMO_ORDERS: '20', BOARD_PORT: '0', SIM_ERROR_RATE: '0', ERROR_RATE: '0' });
+    const board = await waitFor(
+      'the demo to print the board',
+      () => /Bull Board (http:\/\/127\.0\.0\.1:\d+) \(no password: loopback only\)/.exec(output())?.[1],
+    );
+    expect(output()).toContain(`orders waiting for a person ${board}/orders`);
+    expect((await request(`${board}/`)).statusCode).toBe(200);
+    await waitFor('the demo to settle every order', () => /Done in [\d.]+s: /.test(output()), { timeoutMs: 60_000 });
+    expect(output()).toMatch(new RegExp(`board ${board}\n`));
+    // The board asks the demo's own simulator: the order is found, done, and nothing is replayed.
+    const replay = await request(`${board}/api/orders/1/replay`, { method: 'POST' });
+    expect(replay.statusCode).toBe(409);
+    expect(await replay.body.json()).toMatchObject({ result: 'not-registered' });
+    const page = await request(`${board}/orders/1`);
+    expect(await page.body.text()).toMatch(/Status <span class="om-state om-state-(shipped|blocked|closed)">/);
+  });
+
+  it('puts the board on a free port when the default one is taken, and says where', async () => {
+    // Held by this test, or by someone else already: either way the demo cannot have it.
+    const holder = createServer();
+    await new Promise<void>((resolve) => {
+      holder.once('error', () => resolve());
+      holder.listen(3000, '127.0.0.1', resolve);
+    });
+    onTestFinished(
+      () => new Promise<void>((resolve) => (holder.listening ? holder.close(() => resolve()) : resolve())),
+    );
+    const { output } = demo({ ...env, DEMO_ORDERS: '5' });
+    const board = await waitFor('the demo to print the board', () => /Bull Board (http:\/\/\S+) /.exec(output())?.[1]);
+    expect(board).not.toBe('http://127.0.0.1:3000');
+    expect((await request(`${board}/livez`)).statusCode).toBe(200);
+  });
+
   it('stops cleanly, its private Redis included, when its output is closed (npm run demo | head)', async () => {
     const { child, exited, output } = spawnCli(['demo'], { ...env, DEMO_ORDERS: '50' });
     const port = await waitFor(
