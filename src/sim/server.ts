@@ -296,6 +296,8 @@ function serve(handler: (ctx: Ctx) => Promise<void>, options: SimulatorOptions):
       }
       if (options.latencyMs) await sleep(options.latencyMs);
       if (capacity) {
+        // The reference services' server (Werkzeug) closes every connection after its answer.
+        res.setHeader('connection', 'close');
         const kind = requestKind(req.method, url.pathname);
         const time = serviceTime(capacity, kind, kind === 'list' ? listLength(options.store, url) : 0);
         // A non-atomic decrease spends the rest between reading the level and writing it back.

@@ -1,6 +1,7 @@
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRandom } from '../../src/random.ts';
+import { referenceCapacity } from '../../src/sim/capacity.ts';
 import { type Simulator, type SimulatorOptions, startSimulator } from '../../src/sim/server.ts';
 import { SimStore } from '../../src/sim/store.ts';
 
@@ -179,5 +180,24 @@ describe('simulated failures', () => {
     expect(await call(sim.orderUrl, 'GET', '/health')).toMatchObject({ status: 200 });
     expect(store.stock.get('oak')).toBe(10);
     expect(store.countByStatus().registered).toBe(25);
+  });
+});
+
+describe('the simulator with the reference services’ capacity', () => {
+  it('serves one request’s worth of work at a time, shared by all in flight, and closes each connection', async () => {
+    const { sim } = await start({ capacity: referenceCapacity() });
+    const one = await call(sim.orderUrl, 'GET', '/orders/1');
+    expect(one.status).toBe(200);
+    const started = performance.now();
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => call(sim.orderUrl, 'GET', `/orders/${1 + i}`)),
+    );
+    const elapsed = performance.now() - started;
+    expect(answers.every((answer) => answer.status === 200)).toBe(true);
+    // Twenty reads of 2.1 ms each cannot all be served in less than their sum.
+    expect(elapsed).toBeGreaterThanOrEqual(20 * referenceCapacity().serviceMs.read * 0.95);
+    const res = await request(`${sim.orderUrl}/health`);
+    await res.body.text();
+    expect(res.headers.connection).toBe('close');
   });
 });
