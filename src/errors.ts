@@ -34,6 +34,8 @@ export const ErrorCode = {
   DecreaseNeedsPerson: 'DECREASE_NEEDS_PERSON',
   /** A request that never left this process: its deadline passed, the process stalled, or its caller gave up. */
   NotSent: 'NOT_SENT',
+  /** Redis lost the decrease ledger: no stock is taken until a person accepts the loss. */
+  LedgerLost: 'LEDGER_LOST',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -174,6 +176,16 @@ export class DecreaseNeedsPerson extends ProjectError {
 export class NotSent extends RetryableError {
   override readonly name = 'NotSent';
   readonly code = ErrorCode.NotSent;
+}
+
+/**
+ * Redis lost the decrease ledger (a restart without persistence, a flush): taking stock now could
+ * take it twice, so nothing is sent until a person accepts the loss. Not a reason to block an order:
+ * its job waits.
+ */
+export class LedgerLost extends ProjectError {
+  override readonly name = 'LedgerLost';
+  readonly code = ErrorCode.LedgerLost;
 }
 
 /** Normalises anything thrown into an Error, keeping the original as `cause`. */

@@ -16,7 +16,7 @@ async function get(
 
 describe('health endpoints', () => {
   it('go unready while Redis is down and ready again when it returns; liveness holds throughout', async () => {
-    const redis = await startRedisServer();
+    const redis = await startRedisServer({ appendOnly: true });
     onTestFinished(() => redis.destroy());
     const h = await startSim({ orders: 0, stock: {} });
     onTestFinished(() => h.sim.close());
@@ -27,14 +27,14 @@ describe('health endpoints', () => {
 
     expect(await get(`${health.url}/readyz`)).toEqual({
       status: 200,
-      body: { status: 'ready', ready: true, checks: { redis: true, workers: true } },
+      body: { status: 'ready', ready: true, checks: { redis: true, workers: true, ledger: true } },
     });
     await redis.stop();
     const down = await waitFor('readyz to fail', async () => {
       const answer = await get(`${health.url}/readyz`);
       return answer.status === 503 ? answer : undefined;
     });
-    expect(down.body.checks).toEqual({ redis: false, workers: true });
+    expect(down.body.checks).toEqual({ redis: false, workers: true, ledger: true });
     expect((await get(`${health.url}/livez`)).status).toBe(200);
 
     await redis.start();

@@ -104,10 +104,11 @@ function runCycle(job: CycleJob, token: string | undefined, deps: CycleDeps): Pr
 /**
  * A cycle that added no order and has nothing to report: one every INTERVAL_SECONDS would bury the
  * cycles that did work in Bull Board's completed list. Orders skipped because they already have a
- * job (a failed one waiting for a replay is listed again by every cycle) are not work.
+ * job (a failed one waiting for a replay is listed again by every cycle) are not work; a cycle held
+ * to a probe by backpressure, or cut short, has something to say.
  */
 export const isEmpty = (fanOut: FanOutCounts): boolean =>
-  fanOut.enqueued === 0 && fanOut.invalid === 0 && fanOut.cut === undefined;
+  fanOut.enqueued === 0 && fanOut.invalid === 0 && fanOut.cut === undefined && fanOut.throttled === undefined;
 
 /** The ids of empty cycles not yet removed, beside the queue's own keys. */
 const emptyCyclesKey = (queues: Pick<Queues, 'cycles'>): string => queues.cycles.toKey('empty-cycles');

@@ -8,12 +8,15 @@ import { UpstreamHealth } from '../src/domain/upstream-health.ts';
 import { UpstreamError } from '../src/errors.ts';
 import type { ReadinessCheck } from '../src/health.ts';
 import type { Logger } from '../src/logger.ts';
+import { noteDeployment } from '../src/queue/deployments.ts';
 import { CYCLE_QUEUE, CYCLE_SCHEDULER_ID, ORDER_QUEUE } from '../src/queue/jobs.ts';
 import { lastListed } from '../src/queue/listing.ts';
 import { createQueues, type Queues } from '../src/queue/queues.ts';
 import { upsertCycleScheduler } from '../src/queue/scheduler.ts';
 import { createRandom } from '../src/random.ts';
 import { workerConnection } from '../src/redis/connection.ts';
+import { checkDurability } from '../src/redis/durability.ts';
+import { LedgerEpoch } from '../src/stock/epoch.ts';
 import { createLedger } from '../src/stock/ledger.ts';
 import { createStockLock } from '../src/stock/lock.ts';
 import { createStockTaker } from '../src/stock/taker.ts';
@@ -75,6 +78,19 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Work
   const random = createRandom(config.randomSeed);
   const upstream = createUpstream(config, { random, logger });
   const queues = createQueues(config, 'blocking', logger);
+  // Recorded on each job as processedBy, and on each decrease it sends: which replica did it.
+  const name = `${hostname()}:${process.pid}`;
+  const ledger = createLedger(queues.redis, config);
+  const epoch = new LedgerEpoch(queues.redis, ledger.keys, { logger, worker: name });
+  try {
+    await checkDurability(queues.redis, config);
+    await epoch.join();
+    await noteDeployment(queues.redis, config, name, logger, { warn: true });
+  } catch (error) {
+    epoch.close();
+    await Promise.all([queues.close(), upstream.close()]);
+    throw error;
+  }
   const health =
     config.backpressureRatio > 0
       ? new UpstreamHealth({
@@ -85,8 +101,6 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Work
         })
       : undefined;
   const connection = workerConnection(config);
-  // Recorded on each job as processedBy, and on each decrease it sends: which replica did it.
-  const name = `${hostname()}:${process.pid}`;
   const workerOptions = {
     connection: connection.connection,
     prefix: config.queuePrefix,
@@ -122,15 +136,16 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Work
     }),
     { ...workerOptions, concurrency: 1 },
   );
-  const ledger = createLedger(queues.redis, config);
   const stock = createStockTaker({
     stockApi: upstream.stockApi,
     ledger,
+    epoch,
     lock: config.serializeDecreases
-      ? createStockLock(queues.redis, { prefix: config.queuePrefix, leaseMs: config.stockLockLeaseMs })
+      ? createStockLock(queues.redis, { keys: ledger.keys, leaseMs: config.stockLockLeaseMs })
       : undefined,
     waitMs: config.stockLockWaitMs,
     requestTimeoutMs: config.httpTimeoutMs,
+    lateDecreaseMs: config.stockLateDecreaseMs,
     keysHonoured: config.stockIdempotencyKeys === 'honoured',
     maxBatch: config.stockBatchMax,
     batchSpacingMs: STOCK_BATCH_SPACING_MS,
@@ -165,6 +180,11 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Work
   }
   const stopObserving = observeQueueDepth([queues.cycles, queues.orders]);
   const stopWatching = watchSchedule(queues, config, logger);
+  const stopWatchingLedger = watchLedger(
+    epoch,
+    () => noteDeployment(queues.redis, config, name, logger, { warn: false }),
+    logger,
+  );
   warnWithoutPersistence(queues, logger);
   logger.info('workers started', {
     concurrency: config.concurrency,
@@ -176,10 +196,14 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Work
     readinessChecks: {
       redis: async () => (await queues.redis.ping()) === 'PONG',
       workers: async () => cycle.isRunning() && processOrder.isRunning(),
+      // Not ready while Redis has lost the decrease ledger: no stock is taken until a person accepts it.
+      ledger: async () => !epoch.lost,
     },
     async close() {
       stopObserving();
       stopWatching();
+      stopWatchingLedger();
+      epoch.close();
       // Jobs still waiting for a stock lock are handed back now rather than waiting out STOCK_LOCK_WAIT_MS.
       stock.close();
       // An ioredis client disconnected while it waits to reconnect stays `reconnecting` without the
@@ -226,6 +250,27 @@ function watchSchedule(queues: Queues, config: Config, logger: Logger): () => vo
   const timer = setInterval(checked, everyMs);
   timer.unref();
   return () => clearInterval(timer);
+}
+
+/** How often a worker looks at the ledger's epoch without a decrease to send. */
+const EPOCH_CHECK_MS = 2000;
+/** How often a worker notes that its deployment still works on its Order API. */
+const DEPLOYMENT_NOTE_MS = 60_000;
+
+/**
+ * Notices at once when Redis loses the decrease ledger (restarted without persistence, flushed), even
+ * while no decrease is sent, and when a person accepts the loss; notes the deployment now and then.
+ */
+function watchLedger(epoch: LedgerEpoch, note: () => Promise<void>, logger: Logger): () => void {
+  const failed = (what: string) => (err: unknown) => logger.warn(`could not ${what}`, { err });
+  const checking = setInterval(() => void epoch.check().catch(failed('check the ledger epoch')), EPOCH_CHECK_MS);
+  const noting = setInterval(() => void note().catch(failed('note the deployment')), DEPLOYMENT_NOTE_MS);
+  checking.unref();
+  noting.unref();
+  return () => {
+    clearInterval(checking);
+    clearInterval(noting);
+  };
 }
 
 /** The ledger lives in Redis: without persistence a restart forgets which decreases were taken. */

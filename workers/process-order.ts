@@ -1,11 +1,18 @@
 import { trace } from '@opentelemetry/api';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { OrderApi } from '../src/clients/order-api.ts';
-import { describeDoubt } from '../src/domain/decrease.ts';
+import { decidedBy, describeDoubt } from '../src/domain/decrease.ts';
 import { isRetryable, upstreamFailed } from '../src/domain/failure.ts';
 import type { Order, Outcome } from '../src/domain/order.ts';
 import type { UpstreamHealth } from '../src/domain/upstream-health.ts';
-import { coerceError, DecreaseNeedsPerson, SimulatedFailure, UpstreamError, WoodTypeStalled } from '../src/errors.ts';
+import {
+  coerceError,
+  DecreaseNeedsPerson,
+  LedgerLost,
+  SimulatedFailure,
+  UpstreamError,
+  WoodTypeStalled,
+} from '../src/errors.ts';
 import type { Logger } from '../src/logger.ts';
 import { type ProcessOrderData, type ProcessOrderResult, parseProcessOrderData } from '../src/queue/jobs.ts';
 import type { Random } from '../src/random.ts';
@@ -99,6 +106,11 @@ async function attemptOrder(
     return result;
   } catch (thrown) {
     const error = coerceError(thrown);
+    // Not the order's fault and no reason to block it: it waits, attempts untouched, for a person to act.
+    if (error instanceof LedgerLost) {
+      count('parked');
+      return park(job, token, deps, error, log);
+    }
     if (upstreamFailed(error)) deps.health?.record(false);
     if (isRetryable(error) && attempt < (job.opts.attempts ?? 1)) {
       log.info('attempt failed; will retry', { err: error });
@@ -192,12 +204,13 @@ async function vanished(
 
 /** The outcome the ledger already holds for an order; throws when only a person can tell. */
 function decided(record: OrderRecord): Outcome | undefined {
-  if (record.state === 'person') {
+  const found = decidedBy(record.state, record.outcome);
+  if (found === 'person') {
     throw new DecreaseNeedsPerson(
       record.entry ? describeDoubt(record.entry) : `order ${record.orderId}: waits for a person`,
     );
   }
-  return record.state === 'taken' ? 'shipped' : record.state === 'refused' ? record.outcome : undefined;
+  return found === 'in-doubt' ? undefined : found;
 }
 
 /**
@@ -245,15 +258,27 @@ async function afterLastAttempt(
       log.warn('could not set the status after the last attempt', { err: coerceError(error) });
     }
   }
-  if (token === undefined) throw cause;
   const why =
     record?.state === 'pending'
       ? 'its stock decrease is in doubt'
       : stalled
         ? 'its wood type waits for another decrease in doubt'
         : `its status ${outcome} is not written yet`;
-  log.warn(`retries ran out but ${why}; waiting to try again`, { err: cause, retryInMs: deps.parkMs });
-  await job.log(`${new Date().toISOString()} retries ran out but ${why}: ${cause.message}`);
+  return park(job, token, deps, cause, log, `retries ran out but ${why}`);
+}
+
+/** Moves the job to wait `parkMs` and try again, without spending an attempt, saying why in its log. */
+async function park(
+  job: ProcessOrderJob,
+  token: string | undefined,
+  deps: Pick<ProcessOrderDeps, 'parkMs'>,
+  cause: Error,
+  log: Logger,
+  why = cause.message,
+): Promise<never> {
+  if (token === undefined) throw cause;
+  log.warn(`${why}; waiting to try again`, { err: cause, retryInMs: deps.parkMs });
+  await job.log(`${new Date().toISOString()} ${why}: ${cause.message}`);
   await job.moveToDelayed(Date.now() + deps.parkMs, token);
   throw new DelayedError();
 }

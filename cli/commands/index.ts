@@ -1,3 +1,4 @@
+import { acceptLossCommand } from './accept-loss.ts';
 import { boardCommand } from './board.ts';
 import type { Command } from './command.ts';
 import { configCommand } from './config.ts';
@@ -18,4 +19,5 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   sim: simCommand,
   demo: demoCommand,
   config: configCommand,
+  'accept-loss': acceptLossCommand,
 };

@@ -89,8 +89,23 @@ export function parseLevel(text: string | undefined): Level | undefined {
   return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
 }
 
-/** `pending`: sent, no answer yet (or a lost one); `person`: only a person can tell whether it was taken. */
-export type EntryState = 'pending' | 'taken' | 'refused' | 'person';
+/**
+ * `pending`: sent, no answer yet (or a lost one); `person`: only a person can tell whether it was
+ * taken; `not-taken`: the level showed it was not (its orders were free to go again), kept a while
+ * so that a landing after all is seen.
+ */
+export type EntryState = 'pending' | 'taken' | 'refused' | 'person' | 'not-taken';
+
+/** What an order's record in the ledger means for it now: its outcome, or why it has none yet. */
+export type Decided = Outcome | 'in-doubt' | 'person';
+
+/** The one mapping from a record to what it decided, for every path that reads the ledger. */
+export function decidedBy(state: EntryState, outcome: Outcome | undefined): Decided | undefined {
+  if (state === 'taken') return 'shipped';
+  if (state === 'refused') return outcome;
+  if (state === 'person') return 'person';
+  return state === 'pending' ? 'in-doubt' : undefined;
+}
 
 export interface DecreaseEntry {
   readonly id: string;
@@ -112,6 +127,9 @@ export interface DecreaseEntry {
   /** Resolved by the level: what it was then, and when. */
   readonly levelFound: Level | undefined;
   readonly resolvedAt: number | undefined;
+  /** Judged not taken, then seen to have landed after all: when, and the level that showed it. */
+  readonly takenTwiceAt?: number | undefined;
+  readonly takenTwiceLevel?: Level | undefined;
 }
 
 const at = (ms: number | undefined): string => (ms === undefined ? 'an unknown time' : new Date(ms).toISOString());

@@ -1,16 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { runCommand } from '../redis/commands.ts';
 import type { RedisConnection } from '../redis/connection.ts';
-import { createScript } from '../redis/script.ts';
 
 /**
  * Longer than any replay takes (a few Redis calls and one Order API read, bounded by
  * HTTP_TIMEOUT_MS): a process that dies holding a claim blocks that order's replays this long at most.
  */
 export const REPLAY_CLAIM_MS = 60_000;
-
-/** Deletes the claim only if it is still this holder's: one that outlived its lease must not free the next holder's. */
-const RELEASE = createScript(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`);
 
 /**
  * Runs `work` while holding `key`, a lease in Redis, so that one replay or answer of an order runs
@@ -27,6 +23,7 @@ export async function withReplayClaim<T>(
   try {
     return await work();
   } finally {
-    await RELEASE.run(redis, [key], [token]);
+    // Only if it is still this holder's: one that outlived its lease must not free the next holder's.
+    await runCommand(redis, 'releaseLock', [key], [token]);
   }
 }

@@ -30,7 +30,19 @@ const SOURCES = new Map(
 );
 
 /** The commands there are, by file name. */
-export type CommandName = 'jobsExist' | 'recordListing';
+export type CommandName =
+  | 'extendLock'
+  | 'jobsExist'
+  | 'ledgerAcceptLoss'
+  | 'ledgerBegin'
+  | 'ledgerFlagTakenTwice'
+  | 'ledgerJoinEpoch'
+  | 'ledgerLoseEpoch'
+  | 'ledgerMarkInDoubt'
+  | 'ledgerReadOrder'
+  | 'ledgerSettle'
+  | 'recordListing'
+  | 'releaseLock';
 
 const defined = new WeakSet<RedisConnection>();
 

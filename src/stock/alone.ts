@@ -2,7 +2,7 @@ import type { Order, Outcome } from '../domain/order.ts';
 import { DecreaseInDoubt } from '../errors.ts';
 import { decreasesInDoubt } from '../telemetry/metrics.ts';
 import type { StockContext } from './context.ts';
-import { fromRecord, newEntry, personError } from './holding.ts';
+import { begin, epochChanged, fromRecord, personError } from './holding.ts';
 import { sendEntry } from './send.ts';
 
 /**
@@ -12,7 +12,11 @@ import { sendEntry } from './send.ts';
  */
 export async function takeAlone(ctx: StockContext, order: Order): Promise<Outcome> {
   const deadline = performance.now() + ctx.requestTimeoutMs;
-  const begun = await ctx.ledger.begin(undefined, order.woodType, [order], newEntry(ctx));
+  let begun = await begin(ctx, undefined, order.woodType, [order], undefined);
+  if (begun.kind === 'epoch') {
+    await epochChanged(ctx);
+    begun = await begin(ctx, undefined, order.woodType, [order], undefined);
+  }
   const [recorded] = begun.kind === 'none' ? begun.recorded : [];
   if (recorded !== undefined && recorded.state !== 'pending') {
     const result = await fromRecord(ctx, recorded);
@@ -22,7 +26,7 @@ export async function takeAlone(ctx: StockContext, order: Order): Promise<Outcom
   const entry = begun.kind === 'send' ? begun.entry : (await ctx.ledger.order(order.id))?.entry;
   if (entry === undefined) throw new DecreaseInDoubt(`order ${order.id}: its ledger entry is unreadable`);
   if (recorded === undefined || ctx.keysHonoured) {
-    const answer = await sendEntry(ctx, entry, deadline, recorded !== undefined);
+    const answer = await sendEntry(ctx, { entry, deadline, resent: recorded !== undefined });
     if (answer.kind === 'taken') return 'shipped';
     if (answer.kind === 'refused') return answer.outcome;
     if (ctx.keysHonoured) {
@@ -31,7 +35,12 @@ export async function takeAlone(ctx: StockContext, order: Order): Promise<Outcom
       );
     }
   } else {
-    await ctx.ledger.markInDoubt(entry, 'an earlier attempt stopped before the answer', true, 0);
+    await ctx.ledger.markInDoubt({
+      entry,
+      reason: 'an earlier attempt stopped before the answer',
+      serviceAnswered: true,
+      settleDelayMs: 0,
+    });
   }
   await ctx.ledger.settle(entry, { result: 'person', level: 'keep' }, { stat: 'toPerson' });
   decreasesInDoubt.add(1, { result: 'person' });

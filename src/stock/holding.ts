@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from '@opentelemetry/api';
-import { describeDoubt, fitInOrder, type Level, outcomeOf } from '../domain/decrease.ts';
+import { decidedBy, describeDoubt, fitInOrder, type Level, outcomeOf } from '../domain/decrease.ts';
 import type { Order, Outcome, WoodType } from '../domain/order.ts';
-import { coerceError, DecreaseInDoubt, DecreaseNeedsPerson, WoodTypeStalled } from '../errors.ts';
+import { coerceError, DecreaseInDoubt, DecreaseNeedsPerson, LedgerLost, WoodTypeStalled } from '../errors.ts';
 import { inDecreaseSpan } from '../telemetry/tracing.ts';
 import type { StockContext } from './context.ts';
-import type { Recorded } from './ledger.ts';
+import type { Begun, Recorded } from './ledger.ts';
 import type { LockHold } from './lock.ts';
+import { observeLevel } from './observe-level.ts';
 import { lostLock, resolveInDoubt } from './resolve.ts';
 import { sendEntry } from './send.ts';
 
@@ -16,8 +17,6 @@ const MAX_ROUNDS = 5;
 /** Per order of a batch: its outcome, or why it has none. */
 export type Results = Map<number, Outcome | Error>;
 
-export const newEntry = (ctx: StockContext) => ({ id: randomUUID(), needLevel: !ctx.keysHonoured, sentBy: ctx.name });
-
 export async function personError(ctx: StockContext, orderId: number): Promise<DecreaseNeedsPerson> {
   const entry = (await ctx.ledger.order(orderId))?.entry;
   return new DecreaseNeedsPerson(entry ? describeDoubt(entry) : `order ${orderId}: its decrease waits for a person`);
@@ -25,17 +24,53 @@ export async function personError(ctx: StockContext, orderId: number): Promise<D
 
 /** What an order's earlier record means for it now. */
 export async function fromRecord(ctx: StockContext, recorded: Recorded): Promise<Outcome | Error> {
-  if (recorded.state === 'taken') return 'shipped';
-  if (recorded.state === 'refused' && recorded.outcome) return recorded.outcome;
-  if (recorded.state === 'person') return personError(ctx, recorded.orderId);
-  return new DecreaseInDoubt(`order ${recorded.orderId}: an earlier decrease is in doubt and not resolved yet`);
+  const decided = decidedBy(recorded.state, recorded.outcome);
+  if (decided === 'person') return personError(ctx, recorded.orderId);
+  if (decided === undefined || decided === 'in-doubt')
+    return new DecreaseInDoubt(`order ${recorded.orderId}: an earlier decrease is in doubt and not resolved yet`);
+  return decided;
+}
+
+/** Writes the entry of a decrease about to be sent (see Ledger.begin), as this worker. */
+export function begin(
+  ctx: StockContext,
+  hold: LockHold | undefined,
+  woodType: WoodType,
+  orders: readonly Order[],
+  level: Level | undefined,
+): Promise<Begun> {
+  return ctx.ledger.begin({
+    hold,
+    woodType,
+    orders,
+    id: randomUUID(),
+    level,
+    needLevel: hold !== undefined && !ctx.keysHonoured,
+    sentBy: ctx.name,
+    epoch: ctx.epoch.id,
+  });
+}
+
+/** The ledger is not the one this worker joined: decreases stop, unless a person accepted a loss meanwhile. */
+export async function epochChanged(ctx: StockContext): Promise<void> {
+  if (!(await ctx.epoch.lose()))
+    throw new LedgerLost('Redis lost the decrease ledger; no stock is taken until a person accepts it');
+}
+
+/**
+ * The level right before a decrease, read under the lock, so that an answer lost on the way is judged
+ * against the stock as it was a request ago, not as an earlier answer left it.
+ */
+async function readLevel(ctx: StockContext, hold: LockHold, woodType: WoodType): Promise<Level> {
+  if (!(await ctx.lock?.extend(hold))) throw lostLock(woodType);
+  return ctx.stockApi.level(woodType);
 }
 
 /**
  * Sends one request for `orders` (those without a record yet) and settles it, going round until each
- * order has an outcome in `results`: resolving a doubt of the wood type first, reading its level if
- * unknown, sending again what the level showed was not taken. Returns the orders a batch could not
- * all get (400 Insufficient stock for more than one order): nothing was taken for them.
+ * order has an outcome in `results`: resolving a doubt of the wood type first, reading its level,
+ * sending again what the level showed was not taken. Returns the orders a batch could not all get
+ * (400 Insufficient stock for more than one order): nothing was taken for them.
  */
 async function decreaseOnce(
   ctx: StockContext,
@@ -56,12 +91,22 @@ async function decreaseOnce(
       }
       return [];
     }
+    // A level that cannot be read stops nothing yet: a doubt of the wood type is still resolved (or
+    // waited for) first; only a decrease that would be sent needs it.
+    let unread: unknown;
+    const level = ctx.keysHonoured
+      ? undefined
+      : await readLevel(ctx, hold, woodType).catch((error: unknown) => {
+          unread = error;
+          return undefined;
+        });
     // Measured before the entry is written: a request that has not left by then is never sent.
     const deadline = performance.now() + ctx.requestTimeoutMs;
-    const begun = await ctx.ledger.begin(hold, woodType, open, newEntry(ctx));
+    const begun = await begin(ctx, hold, woodType, open, level);
     if (begun.kind === 'lost') throw lostLock(woodType);
-    if (begun.kind === 'level') {
-      await readLevel(ctx, hold, woodType);
+    if (begun.kind === 'level') throw unread;
+    if (begun.kind === 'epoch') {
+      await epochChanged(ctx);
       continue;
     }
     if (begun.kind === 'resolve') {
@@ -80,6 +125,7 @@ async function decreaseOnce(
     }
     for (const recorded of begun.recorded) results.set(recorded.orderId, await fromRecord(ctx, recorded));
     if (begun.kind === 'none') return [];
+    await observeLevel(ctx, woodType, begun.previous, level);
     const { entry } = begun;
     const sent = open.filter((order) => entry.orders.includes(order.id));
     open = [];
@@ -91,10 +137,10 @@ async function decreaseOnce(
         entry: entry.id,
         orderTraces: sent.map((order) => traces.get(order.id)).filter((trace) => trace !== undefined),
       },
-      () => sendEntry(ctx, entry, deadline),
+      () => sendEntry(ctx, { entry, deadline }),
     );
     if (answer.kind === 'uncertain') {
-      // Resolved while the lock is still held; the next round reads what it decided (or sends again).
+      // Resolved at once, while the lock is still held: the next round reads what it decided (or sends again).
       await resolveInDoubt(ctx, hold, answer.entry, answer.now);
       open = sent;
     } else if (answer.kind === 'refused' && answer.outcome === 'blocked' && sent.length > 1) {
@@ -105,13 +151,6 @@ async function decreaseOnce(
     }
   }
   return [];
-}
-
-async function readLevel(ctx: StockContext, hold: LockHold, woodType: WoodType): Promise<Level> {
-  if (!(await ctx.lock?.extend(hold))) throw lostLock(woodType);
-  const level = await ctx.stockApi.level(woodType);
-  await ctx.ledger.setLevel(hold, woodType, level);
-  return level;
 }
 
 /**

@@ -1,8 +1,9 @@
 import type { DecreaseAnswer, DecreaseEntry } from '../domain/decrease.ts';
 import { UpstreamError } from '../errors.ts';
-import { orderAnomalies, stockDrift } from '../telemetry/metrics.ts';
-import { SETTLE_MARGIN_MS, type StockContext } from './context.ts';
+import { orderAnomalies, stockTakenTwice } from '../telemetry/metrics.ts';
+import { type StockContext, settleDelayMs } from './context.ts';
 import type { Settlement } from './ledger.ts';
+import { observeLevel } from './observe-level.ts';
 
 /** An answer in doubt, with its entry as marked and Redis' clock when it was. */
 export interface InDoubt {
@@ -13,28 +14,38 @@ export interface InDoubt {
 
 export type Sent = Exclude<DecreaseAnswer, { kind: 'uncertain' }> | InDoubt;
 
+export interface Sending {
+  readonly entry: DecreaseEntry;
+  /**
+   * The entry's written time plus the request timeout (performance.now()): a request that has not
+   * left by then is not sent at all, so whoever resolves the entry after its deadline knows nothing
+   * is still on its way from here.
+   */
+  readonly deadline: number;
+  /** Sent again under its key (Idempotency-Key honoured): counted so when it is taken. */
+  readonly resent?: boolean;
+}
+
 /**
- * Sends an entry's request and records the answer. `deadline` (performance.now()) is the entry's
- * written time plus the request timeout: a request that has not left by then is not sent at all, so
- * whoever resolves the entry after its deadline knows nothing is still on its way. An answer that
- * proves nothing was taken removes the entry and throws.
+ * Sends an entry's request and records the answer. An answer that proves nothing was taken removes
+ * the entry and throws.
  */
-export async function sendEntry(
-  ctx: StockContext,
-  entry: DecreaseEntry,
-  deadline: number,
-  resent = false,
-): Promise<Sent> {
+export async function sendEntry(ctx: StockContext, sending: Sending): Promise<Sent> {
+  const { entry } = sending;
   let answer: DecreaseAnswer;
   try {
-    answer = await ctx.stockApi.decrease(entry.woodType, entry.quantity, entry.id, deadline);
+    answer = await ctx.stockApi.decrease(entry.woodType, entry.quantity, entry.id, sending.deadline);
   } catch (error) {
     if (error instanceof UpstreamError) await ctx.ledger.settle(entry, { result: 'not-taken', level: 'keep' });
     throw error;
   }
   if (answer.kind === 'uncertain') {
-    const settleDelay = ctx.requestTimeoutMs + SETTLE_MARGIN_MS;
-    const marked = await ctx.ledger.markInDoubt(entry, answer.reason, answer.serviceAnswered, settleDelay);
+    const marked = await ctx.ledger.markInDoubt({
+      entry,
+      reason: answer.reason,
+      serviceAnswered: answer.serviceAnswered,
+      settleDelayMs: settleDelayMs(ctx),
+    });
     ctx.logger.warn('stock decrease in doubt; it is resolved before the next of its wood type', {
       decrease: entry.id,
       woodType: entry.woodType,
@@ -44,7 +55,7 @@ export async function sendEntry(
     if (marked === undefined) throw new UpstreamError('transient', `decrease ${entry.id} was settled while in doubt`);
     return { kind: 'uncertain', ...marked };
   }
-  await record(ctx, entry, answer, resent);
+  await record(ctx, entry, answer, sending.resent === true);
   return answer;
 }
 
@@ -67,34 +78,29 @@ async function record(
     settlement,
     resent && answer.kind === 'taken' ? { stat: 'resentWithKey' } : {},
   );
-  if (answer.kind === 'taken' && settled === 'gone') {
-    // Judged not taken by another holder, and sent again meanwhile: this stock was taken twice.
-    orderAnomalies.add(1, { kind: 'decrease-landed-after-settled' });
-    ctx.logger.error('anomaly: a decrease took effect after it had been judged not taken', {
-      decrease: entry.id,
-      woodType: entry.woodType,
-      quantity: entry.quantity,
-      orders: entry.orders,
-    });
+  if (answer.kind !== 'taken') return;
+  if (settled === 'gone' || settled === 'not-taken') {
+    await landedAfterJudgement(ctx, entry, settled, answer.level);
+    return;
   }
-  if (answer.kind === 'taken') checkDrift(ctx, entry, answer.level);
+  // Under the lock, only this decrease moved the level since it was read.
+  if (ctx.lock !== undefined && typeof entry.levelBefore === 'number')
+    await observeLevel(ctx, entry.woodType, entry.levelBefore - entry.quantity, answer.level, { decrease: entry.id });
 }
 
-/**
- * Under the lock, only this decrease moves the level: a 200 whose level differs from the level before
- * minus the quantity means the stock changed otherwise too. Up: stock was added (a delivery); down:
- * someone else took stock, or a decrease landed that nobody recorded. Either way, say so.
- */
-function checkDrift(ctx: StockContext, entry: DecreaseEntry, level: number | undefined): void {
-  if (ctx.lock === undefined || level === undefined || typeof entry.levelBefore !== 'number') return;
-  const drift = level - (entry.levelBefore - entry.quantity);
-  if (drift === 0) return;
-  stockDrift.add(Math.abs(drift), { wood_type: entry.woodType, direction: drift > 0 ? 'up' : 'down' });
-  const facts = { woodType: entry.woodType, decrease: entry.id, levelBefore: entry.levelBefore, level, drift };
-  if (drift > 0) ctx.logger.warn('stock was added besides this service’s decreases (a delivery?)', facts);
-  else
-    ctx.logger.error(
-      'stock fell by more than this service’s decreases: taken elsewhere, or a decrease landed unrecorded',
-      facts,
-    );
+/** The answer says taken, but another holder had judged the entry not taken (and sent its orders again). */
+async function landedAfterJudgement(
+  ctx: StockContext,
+  entry: DecreaseEntry,
+  state: string,
+  level: number | undefined,
+): Promise<void> {
+  const facts = { decrease: entry.id, woodType: entry.woodType, quantity: entry.quantity, orders: entry.orders, level };
+  if (state === 'not-taken' && (await ctx.ledger.flagTakenTwice(entry, level))) {
+    stockTakenTwice.add(1, { wood_type: entry.woodType });
+  } else orderAnomalies.add(1, { kind: 'decrease-landed-after-settled' });
+  ctx.logger.error(
+    'stock taken twice: a decrease took effect after it had been judged not taken; a person must correct it',
+    facts,
+  );
 }

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Context, context } from '@opentelemetry/api';
 import type { Order, Outcome, WoodType } from '../domain/order.ts';
-import { coerceError, DecreaseInDoubt, ShuttingDown, StockLockTimeout } from '../errors.ts';
+import { coerceError, DecreaseInDoubt, LedgerLost, ShuttingDown, StockLockTimeout } from '../errors.ts';
 import { firstRecording } from '../telemetry/tracing.ts';
 import { takeAlone } from './alone.ts';
 import type { StockContext, StockTakerOptions } from './context.ts';
@@ -66,16 +66,29 @@ export function createStockTaker(options: StockTakerOptions): StockTaker {
 
   /** When this process last sent a decrease of each wood type (performance.now()). */
   const lastSent = new Map<WoodType, number>();
+  /** Wakes a wood type's drain that waits out the spacing, once a full batch waits. */
+  const wakers = new Map<WoodType, () => void>();
+  /** Each order being taken now: a second take of it (its job run again by this process) joins the first. */
+  const taking = new Map<number, Promise<Outcome>>();
+
+  /** Waits out the spacing since the wood type's last decrease, unless a full batch is already waiting. */
+  async function spaced(woodType: WoodType, waiters: readonly Waiter[]): Promise<void> {
+    const wait = (lastSent.get(woodType) ?? Number.NEGATIVE_INFINITY) + options.batchSpacingMs - performance.now();
+    if (wait <= 0 || waiters.length >= options.maxBatch) return;
+    const full = new AbortController();
+    wakers.set(woodType, () => full.abort());
+    await sleep(wait, undefined, { signal: AbortSignal.any([closing.signal, full.signal]) }).catch(() => {});
+    wakers.delete(woodType);
+  }
 
   /**
    * Runs the batches of one wood type, one holding of the lock each, until no order waits. Batches
-   * leave at most one per BATCH_SPACING_MS: the orders that arrive meanwhile go in the next.
+   * leave at most one per `batchSpacingMs`: the orders that arrive meanwhile go in the next.
    */
   async function drain(stockLock: StockLock, woodType: WoodType, waiters: Waiter[]): Promise<void> {
     try {
       while (waiters.length > 0) {
-        const wait = (lastSent.get(woodType) ?? Number.NEGATIVE_INFINITY) + options.batchSpacingMs - performance.now();
-        if (wait > 0) await sleep(wait, undefined, { signal: closing.signal }).catch(() => {});
+        await spaced(woodType, waiters);
         let hold: LockHold | undefined;
         try {
           hold = await acquire(stockLock, woodType, waiters);
@@ -112,24 +125,45 @@ export function createStockTaker(options: StockTakerOptions): StockTaker {
     }
   }
 
+  /** Queues the order for its wood type's next batch. */
+  function enqueue(stockLock: StockLock, order: Order): Promise<Outcome> {
+    return new Promise<Outcome>((resolve, reject) => {
+      const waiter: Waiter = {
+        order,
+        deadline: Date.now() + options.waitMs,
+        context: context.active(),
+        resolve,
+        reject,
+      };
+      const waiting = queues.get(order.woodType);
+      if (waiting) {
+        waiting.push(waiter);
+        if (waiting.length >= options.maxBatch) wakers.get(order.woodType)?.();
+        return;
+      }
+      const fresh = [waiter];
+      queues.set(order.woodType, fresh);
+      void drain(stockLock, order.woodType, fresh);
+    });
+  }
+
   return {
     take(order) {
       if (closing.signal.aborted) return Promise.reject(new ShuttingDown('the worker is shutting down'));
-      if (lock === undefined) return takeAlone(ctx, order);
-      return new Promise<Outcome>((resolve, reject) => {
-        const waiter: Waiter = {
-          order,
-          deadline: Date.now() + options.waitMs,
-          context: context.active(),
-          resolve,
-          reject,
-        };
-        const waiting = queues.get(order.woodType);
-        if (waiting) return void waiting.push(waiter);
-        const fresh = [waiter];
-        queues.set(order.woodType, fresh);
-        void drain(lock, order.woodType, fresh);
-      });
+      if (options.epoch.lost) {
+        return Promise.reject(
+          new LedgerLost('Redis lost the decrease ledger; no stock is taken until a person accepts it'),
+        );
+      }
+      // The same order twice at once (a job whose lock expired while it waited, fetched again by this
+      // process): one decrease, whose outcome both get.
+      const already = taking.get(order.id);
+      if (already) return already;
+      const taken = lock === undefined ? takeAlone(ctx, order) : enqueue(lock, order);
+      taking.set(order.id, taken);
+      const forget = () => taking.delete(order.id);
+      taken.then(forget, forget);
+      return taken;
     },
     close() {
       closing.abort();

@@ -76,6 +76,17 @@ export const stockDrift = meter.createCounter('ordermanagement.stock.drift', {
   unit: '{unit}',
 });
 
+export const stockTakenTwice = meter.createCounter('ordermanagement.stock.taken_twice', {
+  description:
+    'Decreases judged not taken by the level that landed after all, by wood type: stock taken twice for their orders (a person must correct it)',
+  unit: '{decrease}',
+});
+
+export const ledgerLost = meter.createObservableGauge('ordermanagement.ledger.lost', {
+  description: '1 while Redis has lost the decrease ledger and no stock is taken until a person accepts it',
+  unit: '1',
+});
+
 export const decreasesInDoubt = meter.createCounter('ordermanagement.decrease.in_doubt', {
   description:
     'Stock decreases whose answer was lost, by how they were settled (taken, not-taken, resent, person: waiting for a person)',

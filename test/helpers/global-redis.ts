@@ -25,7 +25,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (!hasRedisServer()) {
     throw new Error('Tests need Redis: set REDIS_URL, run a container engine, or install redis-server.');
   }
-  const server = await startRedisServer();
+  // As production runs it: with the append-only file that workers require.
+  const server = await startRedisServer({ appendOnly: true });
   project.provide('redisUrl', server.url);
   return () => server.destroy();
 }

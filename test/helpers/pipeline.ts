@@ -10,6 +10,7 @@ import { createRandom, type Random } from '../../src/random.ts';
 import type { RedisConnection } from '../../src/redis/connection.ts';
 import { type SimFaults, type Simulator, type SimulatorOptions, startSimulator } from '../../src/sim/server.ts';
 import { SimStore, seedStore } from '../../src/sim/store.ts';
+import type { StockKeys } from '../../src/stock/keys.ts';
 import { createLedger, type Ledger } from '../../src/stock/ledger.ts';
 import { startWorkers, type Workers } from '../../workers/index.ts';
 
@@ -45,6 +46,8 @@ export function testConfig(sim: Simulator, env: Record<string, string> = {}): Co
     CYCLE_ERROR_RATE: '0',
     RETRY_BACKOFF_MS: '5',
     INTERVAL_SECONDS: '0.5',
+    // A decrease in doubt is judged after a second, not the 30 s a real Stock API behind a proxy may need.
+    STOCK_LATE_DECREASE_MS: '1000',
     RANDOM_SEED: '7',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error',
     ...env,
@@ -72,16 +75,18 @@ export async function startPipeline(
 ): Promise<RunningPipeline> {
   const queues = createQueues(config, 'blocking', logger);
   const workers = await startWorkers(config, logger);
+  const ledger = ledgerOf(queues.redis, config);
   return {
     config,
     queues,
-    ledger: ledgerOf(queues.redis, config),
+    ledger,
     workers,
     logger,
     async close() {
       await workers.close();
       await queues.cycles.obliterate({ force: true });
       await queues.orders.obliterate({ force: true });
+      await forgetLedger(queues.redis, ledger.keys);
       await queues.close();
     },
   };
@@ -116,6 +121,22 @@ export const EXACT = { oak: 0, maple: 0, birch: 0, elm: 0, pine: 0 };
 
 /** The ledger the workers of `config` keep, read through `redis`. */
 export const ledgerOf = (redis: RedisConnection, config: Config): Ledger => createLedger(redis, config);
+
+/**
+ * Deletes a ledger's keys: they are keyed by the Stock API (keys.ts), and a later test's simulator
+ * may be given the same port.
+ */
+export async function forgetLedger(redis: RedisConnection, keys: StockKeys): Promise<void> {
+  const nodes = 'nodes' in redis ? redis.nodes('master') : [redis];
+  for (const node of nodes) {
+    let cursor = '0';
+    do {
+      const [next, found] = await node.scan(cursor, 'MATCH', `${keys.prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (found.length > 0) await node.del(...found);
+    } while (cursor !== '0');
+  }
+}
 
 export interface Attribution {
   /** Per order, the decreases that took effect for it. */

@@ -60,7 +60,7 @@ describe('Redis beyond one plain node', () => {
   });
 
   it('never logs the Redis password, whatever a worker process reports', async () => {
-    const server = await startRedisServer({ password: 'hunter2-secret' });
+    const server = await startRedisServer({ password: 'hunter2-secret', appendOnly: true });
     onTestFinished(() => server.destroy());
     const h = await startSim({ orders: 0, stock: {} });
     onTestFinished(() => h.sim.close());

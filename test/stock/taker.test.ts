@@ -9,12 +9,13 @@ import { DecreaseNeedsPerson, ShuttingDown, StockLockTimeout, UpstreamError } fr
 import { createLogger } from '../../src/logger.ts';
 import { createRandom } from '../../src/random.ts';
 import type { SimFaults } from '../../src/sim/server.ts';
+import { LedgerEpoch } from '../../src/stock/epoch.ts';
 import { createLedger, type Ledger } from '../../src/stock/ledger.ts';
 import { createStockLock, type StockLock } from '../../src/stock/lock.ts';
 import { createStockTaker, type StockTaker } from '../../src/stock/taker.ts';
 import { startGate } from '../helpers/gate.ts';
 import { capturingLogger } from '../helpers/logs.ts';
-import { type SimHarness, startSim, testConfig } from '../helpers/pipeline.ts';
+import { forgetLedger, type SimHarness, startSim, testConfig } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 // A Redis of its own: the tests count the commands the takers send and break the lock keys.
@@ -31,11 +32,25 @@ afterAll(async () => {
 
 const logger = createLogger('error');
 
+/** A ledger of the simulator's Stock API on the test's Redis, its epoch joined, and its lock; forgotten after the test. */
+async function stockParts(h: SimHarness, options: { leaseMs: number; keepSeconds?: number }) {
+  const ledger = createLedger(redis, {
+    stocksUrl: h.sim.stockUrl,
+    ordersUrl: h.sim.orderUrl,
+    ledgerKeepSeconds: options.keepSeconds ?? 3600,
+  });
+  onTestFinished(() => forgetLedger(redis, ledger.keys));
+  const epoch = new LedgerEpoch(redis, ledger.keys, { logger, worker: 'test' });
+  onTestFinished(() => epoch.close());
+  await epoch.join();
+  return { ledger, epoch, lock: createStockLock(redis, { keys: ledger.keys, leaseMs: options.leaseMs }) };
+}
+
 interface Setup {
   readonly h: SimHarness;
   readonly stockApi: StockApi;
-  readonly prefix: string;
   readonly ledger: Ledger;
+  readonly epoch: LedgerEpoch;
   readonly lock: StockLock;
   /** A taker as one worker process has it; call again for another replica. */
   replica(overrides?: Partial<Parameters<typeof createStockTaker>[0]>): StockTaker;
@@ -52,22 +67,22 @@ async function setup(
   onTestFinished(() => h.sim.close());
   const upstream = createUpstream(testConfig(h.sim, { HTTP_TIMEOUT_MS: String(options.timeoutMs ?? 2000) }));
   onTestFinished(() => upstream.close());
-  const prefix = `{taker-${randomUUID().slice(0, 8)}}`;
-  const ledger = createLedger(redis, { queuePrefix: prefix, ledgerKeepSeconds: 3600 });
-  const lock = createStockLock(redis, { prefix, leaseMs: (options.timeoutMs ?? 2000) + 1000 });
+  const { ledger, epoch, lock } = await stockParts(h, { leaseMs: (options.timeoutMs ?? 2000) + 1000 });
   return {
     h,
     stockApi: upstream.stockApi,
-    prefix,
     ledger,
+    epoch,
     lock,
     replica: (overrides = {}) => {
       const taker = createStockTaker({
         stockApi: upstream.stockApi,
         ledger,
+        epoch,
         lock,
         waitMs: 10_000,
         requestTimeoutMs: options.timeoutMs ?? 2000,
+        lateDecreaseMs: 1000,
         keysHonoured: false,
         maxBatch: 1,
         batchSpacingMs: 0,
@@ -110,10 +125,15 @@ const failure = (promise: Promise<unknown>) =>
 async function abandonedEntry(s: Setup, lost: Order, meanwhile: () => void = () => {}) {
   const dead = await s.lock.tryAcquire(lost.woodType);
   if (dead === undefined) throw new Error('lock not free');
-  const begun = await s.ledger.begin(dead, lost.woodType, [lost], {
+  const begun = await s.ledger.begin({
+    hold: dead,
+    woodType: lost.woodType,
+    orders: [lost],
     id: randomUUID(),
+    level: await s.stockApi.level(lost.woodType),
     needLevel: true,
     sentBy: 'dead',
+    epoch: s.epoch.id,
   });
   meanwhile();
   await s.lock.release(dead);
@@ -159,12 +179,35 @@ describe('the stock taker', () => {
 
   it('treats the simulated failure as nothing taken: it throws and leaves no record, so a retry sends again', async () => {
     const s = await setup({ errorRate: 0 });
+    let failing = false;
+    const stocks = await startGate(s.h.sim.stockUrl, {
+      intercept: async ({ method, url }) =>
+        failing && method === 'POST' && url.pathname === '/stocks/decrease'
+          ? { status: 500, body: { error: 'Simulated DB error during stock decrease' } }
+          : undefined,
+    });
+    onTestFinished(() => stocks.close());
+    const gated = createUpstream(testConfig(s.h.sim, { API_URL_STOCKS: stocks.url }));
+    onTestFinished(() => gated.close());
+    expect(await s.replica({ stockApi: gated.stockApi }).take(order('oak', 1))).toBe('shipped');
+    failing = true;
+    const o = order('oak', 2);
+    const error = await failure(s.replica({ stockApi: gated.stockApi }).take(o));
+    expect(error).toBeInstanceOf(UpstreamError);
+    expect(error).toMatchObject({ kind: 'transient', statusCode: 500 });
+    expect(await s.ledger.order(o.id)).toBeUndefined();
+    failing = false;
+    expect(await s.replica({ stockApi: gated.stockApi }).take(o)).toBe('shipped');
+    expect(s.h.store.stock.get('oak')).toBe(997);
+  });
+
+  it('sends nothing while the level cannot be read, and takes it once it can', async () => {
+    const s = await setup({ errorRate: 0 });
     expect(await s.replica().take(order('oak', 1))).toBe('shipped');
     s.h.options.errorRate = 1;
     const o = order('oak', 2);
-    const error = await failure(s.replica().take(o));
-    expect(error).toBeInstanceOf(UpstreamError);
-    expect(error).toMatchObject({ kind: 'transient', statusCode: 500 });
+    expect(await failure(s.replica().take(o))).toMatchObject({ kind: 'transient', statusCode: 502 });
+    expect(s.h.store.decreaseLog).toHaveLength(1);
     expect(await s.ledger.order(o.id)).toBeUndefined();
     s.h.options.errorRate = 0;
     expect(await s.replica().take(o)).toBe('shipped');
@@ -302,7 +345,7 @@ describe('the stock taker', () => {
     // While the decrease is in flight, the lock key turns into a list: releasing it fails (WRONGTYPE).
     const taking = s.replica().take(o);
     await waitFor('the decrease to take effect', () => s.h.store.decreaseLog.length === 1);
-    const key = `${s.prefix}:stock-lock:oak`;
+    const key = s.ledger.keys.lock('oak');
     const token = await redis.get(key);
     await redis.del(key);
     await redis.rpush(key, token ?? 'x');
@@ -316,8 +359,17 @@ describe('the stock taker', () => {
     // A lease that ran out and was taken by another: the next write under it is refused, nothing is sent.
     const other = await s.lock.tryAcquire('oak');
     const lapsed = { key, token: 'lapsed-holder', leaseMs: 1000 };
-    const next = { id: randomUUID(), needLevel: true, sentBy: 'lapsed' };
-    expect(await s.ledger.begin(lapsed, 'oak', [order('oak', 1)], next)).toEqual({ kind: 'lost' });
+    const next = {
+      hold: lapsed,
+      woodType: 'oak' as const,
+      orders: [order('oak', 1)],
+      id: randomUUID(),
+      level: 994,
+      needLevel: true,
+      sentBy: 'lapsed',
+      epoch: s.epoch.id,
+    };
+    expect(await s.ledger.begin(next)).toEqual({ kind: 'lost' });
     if (other) await s.lock.release(other);
   });
 });
@@ -376,24 +428,29 @@ describe('the stock taker, against what an adversary tried', () => {
     expect(s.h.store.decreaseLog.map((d) => d.quantity)).toEqual([1, 5, 2]);
   });
 
-  it('records a level only while its reader still holds the lock', async () => {
-    const s = await setup();
-    expect(await s.replica().take(order('birch', 5))).toBe('shipped');
-    // A reader that paused after reading 1000, its lease lapsed and the lock free again meanwhile.
-    const stale = { key: `${s.prefix}:stock-lock:birch`, token: 'paused-reader', leaseMs: 1000 };
-    await waitFor('the lock to be free', async () => (await redis.exists(stale.key)) === 0);
-    expect(await s.ledger.setLevel(stale, 'birch', 1000)).toBe(false);
-    const next = order('birch', 2);
-    expect(await s.replica().take(next)).toBe('shipped');
-    expect(await s.ledger.entry((await s.ledger.order(next.id))?.entry?.id ?? '')).toMatchObject({ levelBefore: 995 });
+  it('reads the level right before each decrease: a delivery of the quantity before it cannot hide a lost answer', async () => {
+    const s = await setup({ errorRate: 0 }, { timeoutMs: 300 });
+    const taker = s.replica();
+    expect(await taker.take(order('birch', 1))).toBe('shipped');
+    // A supplier replaces what was sold, exactly the quantity of the next order, before it is sent...
+    s.h.store.addStock('birch', 7);
+    // ...whose answer is then lost (it takes effect, then answers after the worker gave up).
+    s.h.options.decreaseAnswerDelayMs = 600;
+    const started = Date.now();
+    expect(await taker.take(order('birch', 7))).toBe('shipped');
+    // Judged against the level read right before it (1006), not the last answer (999): taken, at once.
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(s.h.store.decreaseLog.map((d) => d.quantity)).toEqual([1, 7]);
+    expect(s.h.store.stock.get('birch')).toBe(1000 - 1 + 7 - 7);
+    expect(await s.ledger.stats()).toMatchObject({ resolvedTaken: 1, resolvedNotTaken: 0 });
   });
 
   it('keeps an order’s settled record for as long as something keeps asking about it', async () => {
     const s = await setup();
-    const short = createLedger(redis, { queuePrefix: s.prefix, ledgerKeepSeconds: 2 });
+    const { ledger: short } = await stockParts(s.h, { leaseMs: 3000, keepSeconds: 2 });
     const o = order('maple', 3);
     expect(await s.replica({ ledger: short }).take(o)).toBe('shipped');
-    const key = `${s.prefix}:ledger:order:${o.id}`;
+    const key = `${short.keys.orderPrefix}${o.id}`;
     expect(await redis.ttl(key)).toBeGreaterThan(0);
     await waitFor('the record to near its end', async () => (await redis.pttl(key)) < 1000);
     expect(await short.order(o.id)).toMatchObject({ state: 'taken' });
@@ -495,13 +552,13 @@ describe('the stock taker, coalescing the orders that wait for one wood type', (
     onTestFinished(() => stocks.close());
     const upstream = createUpstream(testConfig(h.sim, { API_URL_STOCKS: stocks.url }));
     onTestFinished(() => upstream.close());
-    const prefix = `{taker-${randomUUID().slice(0, 8)}}`;
+    const parts = await stockParts(h, { leaseMs: 3000 });
     const taker = createStockTaker({
       stockApi: upstream.stockApi,
-      ledger: createLedger(redis, { queuePrefix: prefix, ledgerKeepSeconds: 3600 }),
-      lock: createStockLock(redis, { prefix, leaseMs: 3000 }),
+      ...parts,
       waitMs: 10_000,
       requestTimeoutMs: 2000,
+      lateDecreaseMs: 1000,
       keysHonoured: false,
       maxBatch: 100,
       batchSpacingMs: 0,

@@ -6,7 +6,6 @@ import { orderJobId } from '../../src/queue/jobs.ts';
 import { replayOrder } from '../../src/queue/replay.ts';
 import { upsertCycleScheduler } from '../../src/queue/scheduler.ts';
 import type { SimFaults } from '../../src/sim/server.ts';
-import { createStockLock } from '../../src/stock/lock.ts';
 import { runCli } from '../helpers/cli.ts';
 import { startGate } from '../helpers/gate.ts';
 import { capturingLogger } from '../helpers/logs.ts';
@@ -21,7 +20,6 @@ import {
   startSim,
   testConfig,
 } from '../helpers/pipeline.ts';
-import { startProxy } from '../helpers/proxy.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const STOCK = { oak: 100, maple: 100, birch: 100, elm: 100, pine: 100 };
@@ -121,22 +119,28 @@ describe('a decrease whose answer is lost', () => {
   it('is sent again after a person answers that it was not taken', async () => {
     const h = await startSim({ orders: 2, stock: STOCK }, { errorRate: 0, honourIdempotencyKey: false });
     onTestFinished(() => h.sim.close());
-    // The decrease never reaches the Stock API: the network holds it until the worker gives up.
-    const stocks = await startProxy(h.sim.stockUrl);
+    // The decrease never reaches the Stock API: the network holds it until the worker gives up (the
+    // level reads before it still go through).
+    let lostOnTheWay = false;
+    const stocks = await startGate(h.sim.stockUrl, {
+      intercept: ({ method, url }) =>
+        lostOnTheWay && method === 'POST' && url.pathname === '/stocks/decrease'
+          ? new Promise<undefined>(() => {})
+          : undefined,
+    });
     onTestFinished(() => stocks.close());
     const p = await startPipeline(testConfig(h.sim, { HTTP_TIMEOUT_MS: '150', API_URL_STOCKS: stocks.url }));
     onTestFinished(() => p.close());
     const [order, earlier] = [h.store.orders.get(1), h.store.orders.get(2)];
     if (order === undefined || earlier === undefined) throw new Error('no orders');
     earlier.wood_type = order.wood_type;
-    // An earlier order of the same wood type: the level is known before the network breaks.
     await enqueueOrders(p.queues, [2]);
     await waitFor('order 2 to ship', () => earlier.order_status === 'shipped');
-    await stocks.set('hang');
+    lostOnTheWay = true;
     await enqueueOrders(p.queues, [1]);
     await waitFor('the decrease to be in doubt', async () => (await p.ledger.order(1))?.entry?.doubt);
     h.store.addStock(order.wood_type, 7); // and a delivery lands meanwhile
-    await stocks.set('up');
+    lostOnTheWay = false;
     const job = await finished(p, 1);
     expect(job.failedReason).toContain('may or may not have happened');
 
@@ -212,12 +216,13 @@ describe('a wood type whose decrease in doubt cannot be resolved yet', () => {
     onTestFinished(() => h.sim.close());
     for (const order of h.store.orders.values()) order.wood_type = 'maple';
     let decreases = 0;
-    let levelsBroken = true;
+    let levelsBroken = false;
     const stocks = await startGate(h.sim.stockUrl, {
       intercept: async ({ method, url }, forward) => {
-        // The first decrease takes effect and answers 500; meanwhile the level cannot be read.
+        // The first decrease takes effect and answers 500; from then on the level cannot be read.
         if (method === 'POST' && url.pathname === '/stocks/decrease' && ++decreases === 1) {
           await forward();
+          levelsBroken = true;
           return { status: 500, body: { error: 'Unexpected error during stock decrease' } };
         }
         if (method === 'GET' && url.pathname === '/stocks/maple' && levelsBroken)
@@ -235,17 +240,6 @@ describe('a wood type whose decrease in doubt cannot be resolved yet', () => {
       }),
     );
     onTestFinished(() => p.close());
-    // The level is known before the trouble starts: read it once, then break it.
-    levelsBroken = false;
-    await p.ledger.setLevel(
-      (await createStockLock(p.queues.redis, { prefix: p.config.queuePrefix, leaseMs: 5000 }).tryAcquire('maple')) ??
-        (() => {
-          throw new Error('maple lock taken');
-        })(),
-      'maple',
-      100,
-    );
-    levelsBroken = true;
     await enqueueOrders(p.queues, [...h.store.orders.keys()]);
     await waitFor('every job to have run out of attempts and wait', async () => {
       const delayed = await p.queues.orders.getDelayed();

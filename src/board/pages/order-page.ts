@@ -12,6 +12,10 @@ const LEDGER_STATES: Record<EntryState, readonly [string, string]> = {
     "sent, and no answer yet; the next worker holding the wood type's lock settles it from the level",
   ],
   person: ['waiting for a person', 'the level cannot tell whether the stock was taken'],
+  'not-taken': [
+    'judged not taken',
+    'the level showed the decrease had not happened, and its orders were sent again; flagged if it landed after all',
+  ],
 };
 
 /** The answer to a button, shown above the page it was pressed on. */

@@ -27,8 +27,14 @@ export const redisSettings = {
     default: 'mymaster',
     env: 'REDIS_SENTINEL_NAME',
   },
+  redisAllowNoAof: {
+    doc: 'Start workers although Redis keeps no append-only file (appendonly no): a restart then loses the decrease ledger, and decreases stop until a person runs `ordermanagement accept-loss`. For demos and tests.',
+    format: 'boolean-text',
+    default: 'false',
+    env: 'REDIS_ALLOW_NO_AOF',
+  },
   queuePrefix: {
-    doc: 'Redis key prefix of the queues and the ledger; the braces make a Redis Cluster hash tag.',
+    doc: 'Redis key prefix of the queues (the stock lock and the decrease ledger are keyed by the Stock API instead); the braces make a Redis Cluster hash tag.',
     format: 'queue-prefix',
     default: '{ordermanagement}',
     env: 'QUEUE_PREFIX',

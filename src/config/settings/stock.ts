@@ -32,6 +32,12 @@ export const stockSettings = {
     default: 15000,
     env: 'STOCK_LOCK_LEASE_MS',
   },
+  stockLateDecreaseMs: {
+    doc: 'How long after HTTP_TIMEOUT_MS a decrease whose answer was lost may still be applied by the Stock API (a proxy, or a slow server still at work): one that looks not taken is judged so only after it, its wood type waiting meanwhile. One that lands later is still seen, and flagged as stock taken twice.',
+    format: 'non-negative-int',
+    default: 30000,
+    env: 'STOCK_LATE_DECREASE_MS',
+  },
   ledgerKeepSeconds: {
     doc: 'How long the decrease ledger keeps what it knows of an order once its stock call is settled; at least as long as any job is kept. Entries in doubt or waiting for a person are kept until settled.',
     format: 'non-negative-int',
