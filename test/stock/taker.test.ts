@@ -485,6 +485,96 @@ describe('the stock taker, against what an adversary tried', () => {
   });
 });
 
+describe('the stock taker, against pauses and late answers (issue 20)', () => {
+  it('sends an order once when it is taken twice at once, as when its job runs again in the same process', async () => {
+    const s = await setup({ errorRate: 0, latencyMs: 20 });
+    const taker = s.replica({ maxBatch: 100 });
+    const o = order('oak', 3);
+    const other = order('oak', 2);
+    expect(await Promise.all([taker.take(o), taker.take(other), taker.take(o)])).toEqual([
+      'shipped',
+      'shipped',
+      'shipped',
+    ]);
+    expect(s.h.store.stock.get('oak')).toBe(1000 - 3 - 2);
+    // And the ledger counts a repeated id once, whoever asks: one entry for 3, not 6.
+    const twice = order('pine', 4);
+    const hold = await s.lock.tryAcquire('pine');
+    if (hold === undefined) throw new Error('lock not free');
+    const begun = await s.ledger.begin({
+      hold,
+      woodType: 'pine',
+      orders: [twice, twice],
+      id: randomUUID(),
+      level: 1000,
+      needLevel: true,
+      sentBy: 'test',
+      epoch: s.epoch.id,
+    });
+    expect(begun).toMatchObject({ kind: 'send', entry: { orders: [twice.id], quantity: 4 } });
+    await s.lock.release(hold);
+  });
+
+  it('says loudly when a decrease judged not taken lands after all: stock taken twice, flagged and counted', async () => {
+    const s = await setup({ errorRate: 0 }, { timeoutMs: 200 });
+    const { logger: watching, lines } = capturingLogger('warn');
+    const taker = s.replica({ logger: watching, lateDecreaseMs: 300 });
+    expect(await taker.take(order('maple', 1))).toBe('shipped');
+    // The next decrease is held on its way far longer than its timeout and the late window together.
+    s.h.options.decreaseLatencyMs = 2500;
+    const late = order('maple', 6);
+    const taking = taker.take(late);
+    await waitFor('the decrease to be in doubt', async () => (await s.ledger.order(late.id))?.entry?.doubt);
+    const first = (await s.ledger.order(late.id))?.entry;
+    s.h.options.decreaseLatencyMs = 0;
+    // Judged not taken after 200 + 300 ms, and sent again: the order ships.
+    expect(await taking).toBe('shipped');
+    await waitFor('the first decrease to land after all', () => s.h.store.decreaseLog.length === 3);
+    expect(s.h.store.stock.get('maple')).toBe(1000 - 1 - 6 - 6);
+    // The next decrease's level read shows the fall: the late one is flagged, named and counted.
+    expect(await taker.take(order('maple', 2))).toBe('shipped');
+    expect(await s.ledger.entry(first?.id ?? '')).toMatchObject({ state: 'not-taken', takenTwiceLevel: 987 });
+    expect(await s.ledger.stats()).toMatchObject({ resolvedNotTaken: 1, takenTwice: 1 });
+    expect(lines.filter((line) => line.level === 'error')).toEqual([
+      expect.objectContaining({
+        message: expect.stringContaining('stock taken twice'),
+        orders: [late.id],
+        lateDecrease: first?.id,
+        drift: -6,
+      }),
+    ]);
+  });
+
+  it('is fooled only within one request: a delivery of exactly the quantity while its answer is lost', async () => {
+    // The window that remains (README, Guarantees): the decrease takes effect, its answer is lost, and
+    // before the holder reads the level again a supplier adds exactly what it took.
+    const s = await setup({ errorRate: 0, decreaseResetAfterCommitRate: 1 }, { timeoutMs: 200 });
+    let delivered = false;
+    const stocks = await startGate(s.h.sim.stockUrl, {
+      intercept: async ({ method, url }, forward) => {
+        if (method === 'POST' && url.pathname === '/stocks/decrease' && !delivered) {
+          delivered = true;
+          await forward().catch(() => undefined);
+          s.h.store.addStock('elm', 5);
+          return { status: 502, body: 'Bad Gateway' };
+        }
+        return undefined;
+      },
+    });
+    onTestFinished(() => stocks.close());
+    s.h.store.addStock('elm', 100);
+    const gated = createUpstream(testConfig(s.h.sim, { API_URL_STOCKS: stocks.url }));
+    onTestFinished(() => gated.close());
+    s.h.options.decreaseResetAfterCommitRate = 0;
+    const o = order('elm', 5);
+    expect(await s.replica({ stockApi: gated.stockApi, lateDecreaseMs: 100 }).take(o)).toBe('shipped');
+    // Taken, the delivery put it back, judged not taken, sent again: taken twice, and nothing can tell.
+    expect(s.h.store.decreaseLog.map((d) => d.quantity)).toEqual([5, 5]);
+    expect(s.h.store.stock.get('elm')).toBe(100 + 5 - 5 - 5);
+    expect(await s.ledger.stats()).toMatchObject({ resolvedNotTaken: 1, takenTwice: 0 });
+  });
+});
+
 /** What taking `orders` one by one in ascending id order would give, against `stock`. */
 function oneByOne(orders: readonly Order[], stock: ReadonlyMap<string, number>): Map<number, string> {
   const left = new Map(stock);
