@@ -14,10 +14,13 @@ if (problem !== undefined) {
   process.stderr.write(`${problem}\n`);
   process.exit(1);
 }
-// Help and the configuration listing touch nothing worth tracing: they start at once without the SDK.
+// Help, the version and the configuration listing touch nothing worth tracing: they start at once without the SDK.
 const [command, ...rest] = process.argv.slice(2);
 const quick =
-  command === 'help' || command === 'config' || [command, ...rest].some((arg) => arg === '--help' || arg === '-h');
+  command === 'help' ||
+  command === 'config' ||
+  command === '--version' ||
+  [command, ...rest].some((arg) => arg === '--help' || arg === '-h');
 if (!quick && process.env.OTEL_SDK_DISABLED?.trim() !== 'true') {
   // Lets the instrumentations patch ES modules; CommonJS ones (ioredis as BullMQ loads it) are
   // patched through require, and undici is traced through diagnostics_channel.
