@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
@@ -7,12 +7,12 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { freePort } from '../../cli/redis-server.ts';
 import { WOOD_TYPES } from '../../src/domain/order.ts';
 import { createRandom } from '../../src/random.ts';
+import { artifactPath } from '../helpers/artifacts.ts';
 import { spawnCli } from '../helpers/cli.ts';
 import { childEnv, startSim, testConfig } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const PROMETHEUS = '/usr/bin/prometheus';
-const ARTIFACTS = new URL('../../test-artifacts', import.meta.url);
 
 interface Panel {
   title: string;
@@ -135,8 +135,7 @@ describe('the Grafana dashboard against a real Prometheus scraping the app', () 
       expect(quantile / average, `${queue}: p50 ${quantile} s against a mean of ${average} s`).toBeGreaterThan(0.5);
       expect(quantile / average, `${queue}: p50 ${quantile} s against a mean of ${average} s`).toBeLessThan(2);
     }
-    mkdirSync(ARTIFACTS, { recursive: true });
     const shown = { figures, mean: Object.fromEntries(mean), p50: Object.fromEntries(p50) };
-    writeFileSync(new URL('dashboard-panels.json', ARTIFACTS), `${JSON.stringify(shown, null, 2)}\n`);
+    writeFileSync(artifactPath('dashboard-panels.json'), `${JSON.stringify(shown, null, 2)}\n`);
   });
 });
