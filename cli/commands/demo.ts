@@ -75,6 +75,9 @@ async function runDemo(base: Config, redis: RedisServer | undefined, stops: (() 
   stops.push(() => sim.close());
   const config = loadConfig({
     ...process.env,
+    // Retries made real, as the reference worker's simulated failures did; production defaults to 0.
+    ERROR_RATE: process.env.ERROR_RATE ?? '0.1',
+    CYCLE_ERROR_RATE: process.env.CYCLE_ERROR_RATE ?? '0.1',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     API_URL_ORDERS: sim.orderUrl,
     API_URL_STOCKS: sim.stockUrl,
