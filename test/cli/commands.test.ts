@@ -250,6 +250,8 @@ describe('a port already in use', () => {
     ['board', 'BOARD_PORT'],
     ['sim', 'SIM_ORDER_PORT'],
     ['worker', 'HEALTH_PORT'],
+    ['worker', 'METRICS_PORT'],
+    ['start', 'METRICS_PORT'],
   ])('stops %s at start, naming %s', async (role, variable) => {
     const h = await startSim({ orders: 3, stock: {} });
     onTestFinished(() => h.sim.close());
