@@ -26,7 +26,7 @@ if (!quick && process.env.OTEL_SDK_DISABLED?.trim() !== 'true') {
   // patched through require, and undici is traced through diagnostics_channel.
   register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
   const { startTelemetryFromEnv } = await import('../src/telemetry/start.ts');
-  startTelemetryFromEnv();
+  startTelemetryFromEnv(command ?? 'start');
 }
 const { main } = await import('./main.ts');
 await main(process.argv.slice(2));

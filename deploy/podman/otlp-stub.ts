@@ -1,34 +1,26 @@
 // A stand-in for grafana/otel-lgtm where that image cannot be had: it receives OTLP/HTTP on 4318
-// (POST /v1/traces, /v1/metrics, /v1/logs), answers every export with success and keeps only
-// counts, which GET /counts returns, so a test can tell that every role exports telemetry.
-// No dependencies: it runs on the node base image as it is.
-import { createServer } from 'node:http';
+// (POST /v1/traces, /v1/metrics, /v1/logs, as JSON or protobuf), answers every export with success
+// and keeps only counts, which GET /counts returns, so a test can tell that every role exports
+// telemetry. No dependencies: Node runs this TypeScript as it is.
+import { createServer, type ServerResponse } from 'node:http';
+import { type OtlpSignal, readOtlp } from './otlp-wire.ts';
 
-const SIGNALS = { '/v1/traces': 'traces', '/v1/metrics': 'metrics', '/v1/logs': 'logs' };
-/** The OTLP/JSON field holding each signal's resources. */
-const RESOURCES = { traces: 'resourceSpans', metrics: 'resourceMetrics', logs: 'resourceLogs' };
+const SIGNALS: Record<string, OtlpSignal> = { '/v1/traces': 'traces', '/v1/metrics': 'metrics', '/v1/logs': 'logs' };
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
-const counts = {
-  traces: { requests: 0, bytes: 0, byService: {} },
-  metrics: { requests: 0, bytes: 0, byService: {} },
-  logs: { requests: 0, bytes: 0, byService: {} },
+interface Count {
+  requests: number;
+  bytes: number;
+  byContentType: Record<string, number>;
+  byService: Record<string, number>;
+}
+const counts: Record<OtlpSignal, Count> = {
+  traces: { requests: 0, bytes: 0, byContentType: {}, byService: {} },
+  metrics: { requests: 0, bytes: 0, byContentType: {}, byService: {} },
+  logs: { requests: 0, bytes: 0, byContentType: {}, byService: {} },
 };
 
-/** service.name of every resource in an OTLP/JSON body; protobuf bodies are only counted. */
-function serviceNames(signal, body, contentType) {
-  if (!contentType.includes('json')) return [];
-  try {
-    const resources = JSON.parse(body.toString('utf8'))[RESOURCES[signal]] ?? [];
-    return resources.map(
-      (r) => r.resource?.attributes?.find((a) => a.key === 'service.name')?.value?.stringValue ?? 'unknown',
-    );
-  } catch {
-    return ['unparsable'];
-  }
-}
-
-function send(res, status, contentType, body) {
+function send(res: ServerResponse, status: number, contentType: string, body: string): void {
   res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
   res.end(body);
 }
@@ -38,9 +30,9 @@ const server = createServer((req, res) => {
   if (req.method === 'GET' && path === '/counts') return send(res, 200, 'application/json', JSON.stringify(counts));
   const signal = SIGNALS[path];
   if (req.method !== 'POST' || signal === undefined) return send(res, 404, 'application/json', '{}');
-  const chunks = [];
+  const chunks: Buffer[] = [];
   let size = 0;
-  req.on('data', (chunk) => {
+  req.on('data', (chunk: Buffer) => {
     size += chunk.length;
     if (size <= MAX_BODY_BYTES) chunks.push(chunk);
   });
@@ -49,9 +41,14 @@ const server = createServer((req, res) => {
     const entry = counts[signal];
     entry.requests += 1;
     entry.bytes += size;
-    for (const name of serviceNames(signal, Buffer.concat(chunks), contentType)) {
-      entry.byService[name] = (entry.byService[name] ?? 0) + 1;
+    entry.byContentType[contentType] = (entry.byContentType[contentType] ?? 0) + 1;
+    let services: string[];
+    try {
+      services = readOtlp(signal, Buffer.concat(chunks), contentType).services;
+    } catch {
+      services = ['unreadable'];
     }
+    for (const name of services) entry.byService[name] = (entry.byService[name] ?? 0) + 1;
     // An empty Export*ServiceResponse: `{}` in JSON, zero bytes in protobuf.
     if (contentType.includes('json')) send(res, 200, 'application/json', '{}');
     else send(res, 200, 'application/x-protobuf', '');
