@@ -8,6 +8,7 @@ import { createRandom } from '../../src/random.ts';
 import { redactUrl } from '../../src/redact.ts';
 import { startSimulator } from '../../src/sim/server.ts';
 import { SimStore, seedStore } from '../../src/sim/store.ts';
+import { serveMetrics } from '../../src/telemetry/sdk.ts';
 import { startWorkers } from '../../workers/index.ts';
 import { hasRedisServer, type RedisServer, startRedisServer } from '../redis-server.ts';
 import { exitOnSignals } from '../shutdown.ts';
@@ -87,6 +88,7 @@ async function runDemo(base: Config, redis: RedisServer | undefined, stops: (() 
   const queues = createQueues(config, 'blocking', logger);
   stops.push(() => queues.close());
   await upsertCycleScheduler(queues.cycles, config);
+  for (const endpoint of await serveMetrics()) stops.push(() => endpoint.close());
   const workers = await startWorkers(config, logger);
   stops.push(() => workers.close());
   const out = process.stdout;
