@@ -1,3 +1,4 @@
+import { renameSync, writeFileSync } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { StartupError } from '../errors.ts';
 import { SimStore } from './store.ts';
@@ -13,10 +14,20 @@ export interface StoreFile {
   close(): Promise<void>;
 }
 
-async function save(path: string, store: SimStore): Promise<void> {
-  // Written beside it, then renamed over it: a stop mid-write never leaves half a file.
+// Written beside it, then renamed over it: a stop mid-write never leaves half a file.
+async function save(path: string, store: SimStore, closed: () => boolean = () => false): Promise<void> {
   await writeFile(`${path}.tmp`, JSON.stringify(store.snapshot()));
-  await rename(`${path}.tmp`, path);
+  if (!closed()) await rename(`${path}.tmp`, path);
+}
+
+/**
+ * The last save, on stop, without libuv's thread pool: DNS lookups of an unreachable telemetry
+ * collector can hold all its threads for seconds (a compose stack stopping its collector first), and
+ * an asynchronous write queued behind them held the simulator's stop past podman's 10 s.
+ */
+function saveNow(path: string, store: SimStore): void {
+  writeFileSync(`${path}.last`, JSON.stringify(store.snapshot()));
+  renameSync(`${path}.last`, path);
 }
 
 /**
@@ -50,11 +61,12 @@ export async function openStoreFile(
   }
   let saved = store.changes;
   let saving = Promise.resolve();
+  let closed = false;
   const saveIfChanged = () => {
-    if (store.changes === saved) return saving;
+    if (store.changes === saved) return;
     saved = store.changes;
-    saving = saving.then(() => save(path, store)).catch(onSaveError);
-    return saving;
+    // A save still queued when the store closes is dropped: the last one is written at once.
+    saving = saving.then(() => (closed ? undefined : save(path, store, () => closed))).catch(onSaveError);
   };
   // The servers keep the process alive, not the saver: a simulator that failed to start still exits.
   const timer = setInterval(saveIfChanged, SAVE_EVERY_MS).unref();
@@ -63,7 +75,8 @@ export async function openStoreFile(
     loaded: text !== undefined,
     async close() {
       clearInterval(timer);
-      await saveIfChanged();
+      closed = true;
+      saveNow(path, store);
     },
   };
 }
