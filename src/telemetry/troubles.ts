@@ -41,9 +41,10 @@ const describe = (problem: unknown): string => {
 let gathered: string[] | undefined;
 
 /**
- * Routes what the SDK reports about failing exports (its global error handler, and its diagnostic
- * warnings unless OTEL_LOG_LEVEL asks for its own console logger) to `warn`, at most once per
- * WARN_EVERY_MS, naming where the telemetry goes. Without this, an unreachable collector is silent.
+ * Routes what the SDK reports about failing exports (its global error handler and diagnostic errors,
+ * both silent by default) to `warn`, at most once per WARN_EVERY_MS, naming where the telemetry
+ * goes: without this, an unreachable collector is silent. Its diagnostic warnings stay its own,
+ * shown with OTEL_LOG_LEVEL, which also hands its errors back to its console logger.
  */
 export function reportTroubles(warn: Warn, endpoint: string): void {
   const limit = new RateLimit(WARN_EVERY_MS);
@@ -64,8 +65,8 @@ export function reportTroubles(warn: Warn, endpoint: string): void {
   setGlobalErrorHandler((error) => report(describe(error)));
   if (process.env.OTEL_LOG_LEVEL?.trim()) return;
   const toReport = (message: string, ...args: unknown[]) => report([message, ...args.map(describe)].join(' '));
-  const logger: DiagLogger = { error: toReport, warn: toReport, info() {}, debug() {}, verbose() {} };
-  diag.setLogger(logger, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
+  const logger: DiagLogger = { error: toReport, warn() {}, info() {}, debug() {}, verbose() {} };
+  diag.setLogger(logger, { logLevel: DiagLogLevel.ERROR, suppressOverrideMessage: true });
 }
 
 /**
