@@ -92,6 +92,12 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('stops the collector after every role that exports to it (compose stops in reverse dependency order)', () => {
+    for (const name of ['upstream', 'scheduler', 'worker', 'board']) {
+      expect(services[name]?.depends_on?.['otel-lgtm'], name).toEqual({ condition: 'service_started' });
+    }
+  });
+
   it('lets the worker scale: no fixed name or host port, healthy dependencies first, time to finish jobs', () => {
     const worker = services.worker as Service;
     expect(worker.container_name).toBeUndefined();
@@ -100,6 +106,7 @@ describe('docker-compose.yml', () => {
       redis: { condition: 'service_healthy' },
       upstream: { condition: 'service_healthy' },
       scheduler: { condition: 'service_completed_successfully' },
+      'otel-lgtm': { condition: 'service_started' },
     });
     expect(worker.environment?.HEALTH_PORT).toBe('8081');
     // podman-compose 1.0.3 ignores --scale; both tools honour replicas.
