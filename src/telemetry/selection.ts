@@ -131,6 +131,12 @@ export function otelProblems(env: Env): string[] {
     if (value !== undefined && !wholePositive(value))
       problems.push(`${name}: must be a whole number of ms above 0 ${got(name)}`);
   }
+  const metricsPort = text(env, 'METRICS_PORT');
+  if (text(env, 'OTEL_SDK_DISABLED') === 'true' && metricsPort !== undefined && metricsPort !== '0') {
+    problems.push(
+      `METRICS_PORT: serves the SDK's metrics, which OTEL_SDK_DISABLED=true turns off ${got('METRICS_PORT')}`,
+    );
+  }
   const port = text(env, 'OTEL_EXPORTER_PROMETHEUS_PORT');
   if (port !== undefined && !(wholePositive(port) && Number(port) <= 65_535)) {
     problems.push(

@@ -121,6 +121,15 @@ describe('OTEL_TRACES_EXPORTER, OTEL_METRICS_EXPORTER, OTEL_LOGS_EXPORTER', () =
       OTEL_EXPORTER_PROMETHEUS_PORT: '99999',
     });
     expect(result.code).toBe(78);
+    const disabled = await runCli(['worker'], {
+      PATH: process.env.PATH,
+      OTEL_SDK_DISABLED: 'true',
+      METRICS_PORT: '9464',
+    });
+    expect(disabled.code).toBe(78);
+    expect(disabled.stderr).toContain(
+      `METRICS_PORT: serves the SDK's metrics, which OTEL_SDK_DISABLED=true turns off (got "9464")`,
+    );
     for (const problem of [
       'OTEL_EXPORTER_OTLP_PROTOCOL: must be one of http/protobuf, http/json, grpc (got "grcp")',
       'OTEL_TRACES_EXPORTER: must be otlp, console, none, or several of them separated by commas (got "jaeger")',
