@@ -87,7 +87,7 @@ function checkLine(line: string): void {
       for (const assignment of words.slice(1)) {
         const [name = '', value = ''] = assignment.split('=');
         if (name in OTHER_VARIABLES) OTHER_VARIABLES[name]?.(value);
-        else expect(KNOWN_VARIABLES.has(name), name).toBe(true);
+        else expect(KNOWN_VARIABLES.has(name) || COMPOSE_VARIABLES.has(name), name).toBe(true);
       }
       return;
     case 'bash':

@@ -195,7 +195,14 @@ describe('the image and docker-compose.yml under podman', () => {
       INTERVAL_SECONDS: '2',
     };
     // The stack's upstream is its simulator, and podman's settings are the README's, whatever this shell has.
-    for (const name of ['API_URL_ORDERS', 'API_URL_STOCKS', 'CONTAINERS_CONF', 'COMPOSE_FILE', 'BUILDAH_FORMAT']) {
+    for (const name of [
+      'API_URL_ORDERS',
+      'API_URL_STOCKS',
+      'CONTAINERS_CONF',
+      'COMPOSE_FILE',
+      'BUILDAH_FORMAT',
+      'WORKER_REPLICAS',
+    ]) {
       delete env[name];
     }
     project = new ComposeProject(
