@@ -25,6 +25,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --omit=optional --no-audit --no-fund && npm cache clean --force
 COPY deploy/healthcheck.sh /usr/local/bin/healthcheck
 COPY --from=build /app/dist ./dist
+# Where a volume keeps the simulator's state (SIM_DATA_FILE in docker-compose.yml): a new named
+# volume takes the owner of the directory it is mounted on, so the app's user can write to it.
+RUN mkdir /data && chown 1000:1000 /data
 # The node user by number: Kubernetes' runAsNonRoot cannot verify a user name.
 USER 1000:1000
 # Workers' (and start's) health endpoints, the board, the simulator's Order and Stock APIs.

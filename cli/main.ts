@@ -1,7 +1,9 @@
+import { closest, distance } from 'fastest-levenshtein';
 import { ConfigError, StartupError, UsageError } from '../src/errors.ts';
 import { redactUrl } from '../src/redact.ts';
 import { type Command, type CommandResult, commandHelp, parseCommandLine } from './commands/command.ts';
 import { COMMANDS } from './commands/index.ts';
+import { packageVersion } from './version.ts';
 
 function overview(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
@@ -9,8 +11,14 @@ function overview(): string {
   return (
     `Usage: ordermanagement <command> [options]\n\nCommands:\n${lines.join('\n')}\n\n` +
     'Each command answers --help with its options and the variables it reads; settings come from\n' +
-    'environment variables: see `ordermanagement config`.\n'
+    'environment variables: see `ordermanagement config`. --version prints the version.\n'
   );
+}
+
+/** A near miss of a command's name (`strat`), as a misspelt variable is named with the one meant. */
+function suggestion(name: string): string {
+  const meant = closest(name, Object.keys(COMMANDS));
+  return distance(name, meant) <= Math.max(2, Math.floor(name.length / 3)) ? `; did you mean ${meant}?` : '';
 }
 
 async function dispatch(argv: readonly string[]): Promise<CommandResult> {
@@ -20,8 +28,12 @@ async function dispatch(argv: readonly string[]): Promise<CommandResult> {
     process.stdout.write(topic && rest[0] ? commandHelp(rest[0], topic) : overview());
     return 0;
   }
+  if (name === '--version') {
+    process.stdout.write(`ordermanagement ${packageVersion()}\n`);
+    return 0;
+  }
   const command: Command | undefined = COMMANDS[name];
-  if (command === undefined) throw new UsageError(`unknown command "${name}"`);
+  if (command === undefined) throw new UsageError(`unknown command "${name}"${suggestion(name)}`);
   const input = parseCommandLine(name, command, rest);
   if (input === undefined) {
     process.stdout.write(commandHelp(name, command));

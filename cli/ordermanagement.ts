@@ -14,17 +14,20 @@ if (problem !== undefined) {
   process.stderr.write(`${problem}\n`);
   process.exit(1);
 }
-// Help and the configuration listing touch nothing worth tracing: they start at once without the SDK.
+// Help, the version and the configuration listing touch nothing worth tracing: they start at once without the SDK.
 const [command, ...rest] = process.argv.slice(2);
 const quick =
-  command === 'help' || command === 'config' || [command, ...rest].some((arg) => arg === '--help' || arg === '-h');
+  command === 'help' ||
+  command === 'config' ||
+  command === '--version' ||
+  [command, ...rest].some((arg) => arg === '--help' || arg === '-h');
 if (!quick && process.env.OTEL_SDK_DISABLED?.trim() !== 'true') {
   // Lets the ioredis instrumentation patch it as an ES module (undici is traced through
   // diagnostics_channel). In-thread hooks, and only for ioredis: the loader thread that
   // module.register starts took every import of the app through a round trip, a second of start-up.
   register({ include: ['ioredis'] });
   const { startTelemetryFromEnv } = await import('../src/telemetry/start.ts');
-  startTelemetryFromEnv();
+  startTelemetryFromEnv(command ?? 'start');
 }
 const { main } = await import('./main.ts');
 await main(process.argv.slice(2));

@@ -3,9 +3,10 @@ import { shutdownTelemetry } from '../src/telemetry/sdk.ts';
 import { handleSignalsFromStart, onSignal, type StopReason } from './signals.ts';
 
 /**
- * On the first SIGTERM or SIGINT (or a closed output), runs `close` (which lets active jobs finish)
- * and exits 0. A watchdog ends the process with 1 if closing takes longer than `timeoutMs`; a second
- * signal ends it at once.
+ * On the first SIGTERM or SIGINT (or a closed output), runs `close` (which lets active jobs finish),
+ * flushes telemetry (bounded: a collector that is down or stalled costs at most FLUSH_TIMEOUT_MS and
+ * one warning) and exits 0. A watchdog ends the process with 1 if closing takes longer than
+ * `timeoutMs`; a second signal ends it at once.
  */
 export function exitOnSignals(close: () => Promise<void>, logger: Logger, timeoutMs: number): void {
   let closing = false;
@@ -18,11 +19,12 @@ export function exitOnSignals(close: () => Promise<void>, logger: Logger, timeou
     }
     closing = true;
     logger.info('shutting down: finishing active jobs', { signal: reason });
-    setTimeout(() => {
+    const watchdog = setTimeout(() => {
       logger.error('shutdown took too long; exiting', { timeoutMs });
       process.exit(1);
     }, timeoutMs).unref();
     close()
+      .then(() => clearTimeout(watchdog))
       .then(() => shutdownTelemetry())
       .then(
         () => {

@@ -11,7 +11,9 @@ describe('loadConfig', () => {
       ordersUrl: 'http://order:5000',
       stocksUrl: 'http://stock:5001',
       intervalSeconds: 5,
-      errorRate: 0.1,
+      // Production defaults: a plain worker fails nothing on purpose (the demo sets 0.1 itself).
+      errorRate: 0,
+      cycleErrorRate: 0,
       attempts: 5,
       pageSize: 1000,
       queuePrefix: '{ordermanagement}',

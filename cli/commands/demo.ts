@@ -16,6 +16,7 @@ import { redactUrl } from '../../src/redact.ts';
 import { startSimulator } from '../../src/sim/server.ts';
 import { SimStore, seedStore } from '../../src/sim/store.ts';
 import { createLedger } from '../../src/stock/ledger.ts';
+import { serveMetrics } from '../../src/telemetry/sdk.ts';
 import { startWorkers, type Workers } from '../../workers/index.ts';
 import { hasRedisServer, type RedisServer, startRedisServer } from '../redis-server.ts';
 import { exitOnSignals } from '../shutdown.ts';
@@ -85,6 +86,9 @@ async function runDemo(base: Config, redis: RedisServer | undefined, stops: (() 
   stops.push(() => sim.close());
   const config = loadConfig({
     ...process.env,
+    // Retries made real, as the reference worker's simulated failures did; production defaults to 0.
+    ERROR_RATE: process.env.ERROR_RATE ?? '0.1',
+    CYCLE_ERROR_RATE: process.env.CYCLE_ERROR_RATE ?? '0.1',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     API_URL_ORDERS: sim.orderUrl,
     API_URL_STOCKS: sim.stockUrl,
@@ -100,6 +104,7 @@ async function runDemo(base: Config, redis: RedisServer | undefined, stops: (() 
     workers: async () => (await workers?.readinessChecks.workers?.()) ?? false,
   });
   await upsertCycleScheduler(queues.cycles, config);
+  for (const endpoint of await serveMetrics()) stops.push(() => endpoint.close());
   const running = await startWorkers(config, logger);
   workers = running;
   stops.push(() => running.close());

@@ -3,8 +3,9 @@
 # on machines like the CI's (no image registry is reachable; Debian's mirrors and npm's registry are):
 #   docker.io/library/node:24-bookworm-slim   Debian bookworm minbase + node 24 and npm 11 from npm
 #   docker.io/library/redis:7.0.15-bookworm   Debian bookworm's redis-server (7.0.15)
-#   localhost/ordermanagement-otlp-stub:local a stand-in for grafana/otel-lgtm (otlp-stub.mjs)
-# An image already in `podman images` is left alone, so a second run takes a second. The debootstrap
+#   localhost/ordermanagement-otlp-stub:local a stand-in for grafana/otel-lgtm (otlp-stub.ts)
+# An image already in `podman images` is left alone (the stand-in: unless its sources changed), so a
+# second run takes a second. The debootstrap
 # root file system is cached as a tarball under $ORDERMANAGEMENT_CACHE (~/.cache/ordermanagement), so
 # rebuilding the images after `podman system reset` does not download Debian again.
 # Run as root (debootstrap needs it). Exits non-zero, saying why, when a prerequisite is missing.
@@ -41,8 +42,16 @@ podman info >/dev/null 2>&1 || fail "podman does not run with CONTAINERS_CONF=$C
 
 has_image() { podman image exists "$1"; }
 
+# The stand-in is built from files of this checkout: rebuilt when they change, told by a label.
+otlp_sources=$(cat "$here/otlp-stub.Containerfile" "$here/otlp-stub.ts" "$here/otlp-wire.ts" | sha256sum | cut -c1-16)
+otlp_current() {
+  has_image "$OTLP_IMAGE" &&
+    [ "$(podman image inspect --format '{{index .Labels "ordermanagement.sources"}}' "$OTLP_IMAGE")" = "$otlp_sources" ]
+}
+
 missing=()
-for image in "$NODE_IMAGE" "$REDIS_IMAGE" "$OTLP_IMAGE"; do has_image "$image" || missing+=("$image"); done
+for image in "$NODE_IMAGE" "$REDIS_IMAGE"; do has_image "$image" || missing+=("$image"); done
+otlp_current || missing+=("$OTLP_IMAGE")
 if [ ${#missing[@]} -eq 0 ]; then
   echo "base images present: $NODE_IMAGE $REDIS_IMAGE $OTLP_IMAGE"
   exit 0
@@ -80,7 +89,7 @@ debian_image() {
 npm_package() {
   local dir=$cache/npm-$1
   if [ ! -d "$dir/node_modules/$2" ]; then
-    command -v npm >/dev/null || fail 'npm is not on PATH (source /root/n24.sh)'
+    command -v npm >/dev/null || fail 'npm is not on PATH (apt-get install -y npm, or bash .ci/run, which installs Node 24)'
     npm install --prefix "$dir" --no-audit --no-fund --no-save "$2@$3" >"$cache/npm-$1.log" 2>&1 ||
       fail "npm install $2@$3 failed (is the npm registry reachable?): see $cache/npm-$1.log"
   fi
@@ -115,7 +124,8 @@ redis_image() {
 otlp_image() {
   local t
   t=$(date +%s.%N)
-  podman build --format docker --pull=never -f "$here/otlp-stub.Containerfile" -t "$OTLP_IMAGE" "$here" \
+  podman build --format docker --pull=never --label "ordermanagement.sources=$otlp_sources" \
+    -f "$here/otlp-stub.Containerfile" -t "$OTLP_IMAGE" "$here" \
     >"$cache/otlp-build.log" 2>&1 || fail "building $OTLP_IMAGE failed: see $cache/otlp-build.log"
   took "$t" "build $OTLP_IMAGE"
 }
@@ -130,5 +140,5 @@ if ! has_image "$REDIS_IMAGE"; then
   debian_image
   redis_image
 fi
-if ! has_image "$OTLP_IMAGE"; then otlp_image; fi
+if ! otlp_current; then otlp_image; fi
 took "$started" 'base images ready'

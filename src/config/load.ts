@@ -2,6 +2,7 @@ import convict from 'convict';
 import { closest, distance } from 'fastest-levenshtein';
 import { ConfigError } from '../errors.ts';
 import { redactUrl } from '../redact.ts';
+import { otelProblems } from '../telemetry/selection.ts';
 import { FORMATS } from './formats.ts';
 import { type Config, type ConfigKey, SCHEMA } from './schema.ts';
 
@@ -136,8 +137,8 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env): Config {
   } catch (error) {
     throw new ConfigError(toProblems((error as Error).message, env));
   }
-  const unknown = unknownVariables(env);
-  if (unknown.length > 0) throw new ConfigError(unknown);
+  const misnamed = [...unknownVariables(env), ...otelProblems(env)];
+  if (misnamed.length > 0) throw new ConfigError(misnamed);
   const values: Record<string, unknown> = store.getProperties();
   for (const [key, spec] of Object.entries(SCHEMA)) {
     const finish = typeof spec.format === 'string' ? FORMATS[spec.format].finish : undefined;

@@ -22,7 +22,7 @@ export interface StockLevel {
 /** Upper bound on a sane order or stock quantity; anything above is treated as corrupt data. */
 export const MAX_QUANTITY = Number.MAX_SAFE_INTEGER;
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
+export const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 export const isWoodType = (value: unknown): value is WoodType => WOOD_TYPES.includes(value as WoodType);

@@ -1,4 +1,11 @@
-import { ORDER_STATUSES, type OrderStatus, WOOD_TYPES, type WoodType } from '../domain/order.ts';
+import {
+  isOrderStatus,
+  isRecord,
+  ORDER_STATUSES,
+  type OrderStatus,
+  WOOD_TYPES,
+  type WoodType,
+} from '../domain/order.ts';
 import type { Random } from '../random.ts';
 
 /** An order as the reference Order API stores and sends it. */
@@ -8,6 +15,14 @@ export interface SimOrder {
   quantity: number;
   order_status: OrderStatus;
   date: string;
+}
+
+/** What the simulator keeps across restarts (SIM_DATA_FILE): its orders, its stock, the next order id. */
+export interface StoreSnapshot {
+  readonly version: 1;
+  readonly nextId: number;
+  readonly orders: readonly SimOrder[];
+  readonly stock: Readonly<Record<string, number>>;
 }
 
 export interface StoredAnswer {
@@ -38,6 +53,48 @@ export class SimStore {
   orderReads = 0;
   readonly #byStatus = new Map<OrderStatus, Set<number>>();
   #nextId = 1;
+  /** Counts changes to what a snapshot holds, so a saver writes only when something changed. */
+  changes = 0;
+
+  snapshot(): StoreSnapshot {
+    return {
+      version: 1,
+      nextId: this.#nextId,
+      orders: [...this.orders.values()],
+      stock: Object.fromEntries(this.stock),
+    };
+  }
+
+  /** A store holding `data` as snapshot() wrote it. @throws Error saying what does not fit. */
+  static fromSnapshot(data: unknown): SimStore {
+    if (!isRecord(data) || data.version !== 1 || !Array.isArray(data.orders) || !isRecord(data.stock)) {
+      throw new Error('not a simulator snapshot (version 1 with orders and stock)');
+    }
+    const store = new SimStore();
+    for (const order of data.orders as unknown[]) {
+      if (
+        !isRecord(order) ||
+        !Number.isSafeInteger(order.id) ||
+        typeof order.wood_type !== 'string' ||
+        !Number.isSafeInteger(order.quantity) ||
+        !isOrderStatus(order.order_status) ||
+        typeof order.date !== 'string'
+      ) {
+        throw new Error(`order ${JSON.stringify(order)} is not an order`);
+      }
+      const kept = order as unknown as SimOrder;
+      store.orders.set(kept.id, { ...kept });
+      store.#index(kept.order_status).add(kept.id);
+    }
+    for (const [woodType, quantity] of Object.entries(data.stock)) {
+      if (!Number.isSafeInteger(quantity)) throw new Error(`stock of ${woodType} is not a whole number`);
+      store.stock.set(woodType, quantity as number);
+    }
+    const highest = Math.max(0, ...store.orders.keys());
+    store.#nextId =
+      Number.isSafeInteger(data.nextId) && (data.nextId as number) > highest ? (data.nextId as number) : highest + 1;
+    return store;
+  }
 
   createOrder(woodType: string, quantity: number, status: OrderStatus = 'registered'): SimOrder {
     const order: SimOrder = {
@@ -49,6 +106,7 @@ export class SimStore {
     };
     this.orders.set(order.id, order);
     this.#index(status).add(order.id);
+    this.changes += 1;
     return order;
   }
 
@@ -56,6 +114,7 @@ export class SimStore {
     this.#index(order.order_status).delete(order.id);
     order.order_status = status;
     this.#index(status).add(order.id);
+    this.changes += 1;
   }
 
   /** Orders with this status now. */
@@ -75,11 +134,14 @@ export class SimStore {
     const name = typeof key === 'string' && key !== '' ? key : '-';
     this.decreasesByKey.set(name, (this.decreasesByKey.get(name) ?? 0) + 1);
     this.decreaseLog.push({ key: name, woodType, quantity });
+    // The server sets the level itself, then records the decrease here.
+    this.changes += 1;
   }
 
   addStock(woodType: string, quantity: number): number {
     const level = (this.stock.get(woodType) ?? 0) + quantity;
     this.stock.set(woodType, level);
+    this.changes += 1;
     return level;
   }
 

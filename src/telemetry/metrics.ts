@@ -1,5 +1,13 @@
-import { type BatchObservableResult, metrics } from '@opentelemetry/api';
+import {
+  type Attributes,
+  type BatchObservableResult,
+  type Counter,
+  type MetricOptions,
+  metrics,
+} from '@opentelemetry/api';
 import type { Queue } from 'bullmq';
+import { WOOD_TYPES } from '../domain/order.ts';
+import { ORDER_QUEUE } from '../queue/jobs.ts';
 
 /**
  * The project's instruments. They come from the global MeterProvider: without the telemetry
@@ -7,26 +15,50 @@ import type { Queue } from 'bullmq';
  */
 const meter = metrics.getMeter('ordermanagement');
 
-export const ordersProcessed = meter.createCounter('ordermanagement.orders.processed', {
-  description: 'process-order jobs finished, by outcome (shipped, blocked, closed, skipped, failed)',
-  unit: '{order}',
-});
+/**
+ * A counter reported at 0 from the start for each attribute set in `series`, not only after its
+ * first increment: an alert or a dashboard then sees 0 instead of no data, and `increase()` counts
+ * the first event. Every counter the README lists is made here, with the series it can have.
+ */
+export function counterFromZero(name: string, options: MetricOptions, series: readonly Attributes[] = [{}]): Counter {
+  const counter = meter.createCounter(name, options);
+  for (const attributes of series) counter.add(0, attributes);
+  return counter;
+}
 
-export const orderAnomalies = meter.createCounter('ordermanagement.orders.anomalies', {
-  description:
-    'Things that should not happen, by kind (stock-taken-order-vanished: stock taken, then the order was gone)',
-  unit: '{order}',
-});
+/** Each value of one attribute, as series for counterFromZero. */
+const each = (attribute: string, values: readonly (string | boolean)[]): Attributes[] =>
+  values.map((value) => ({ [attribute]: value }));
 
-export const ordersRegisteredAgain = meter.createCounter('ordermanagement.orders.registered_again', {
+export const ordersProcessed = counterFromZero(
+  'ordermanagement.orders.processed',
+  {
+    description: 'process-order jobs finished, by outcome (shipped, blocked, closed, skipped, vanished, failed)',
+    unit: '{order}',
+  },
+  each('outcome', ['shipped', 'blocked', 'closed', 'skipped', 'vanished', 'failed']),
+);
+
+export const orderAnomalies = counterFromZero(
+  'ordermanagement.orders.anomalies',
+  {
+    description:
+      'Things that should not happen, by kind (stock-taken-order-vanished: stock taken, then the order was gone; decrease-landed-after-settled)',
+    unit: '{order}',
+  },
+  each('kind', ['stock-taken-order-vanished', 'decrease-landed-after-settled']),
+);
+
+export const jobAttempts = counterFromZero(
+  'ordermanagement.job.attempts',
+  { description: 'Job attempts by queue and result (ok, retry, failed, parked)', unit: '{attempt}' },
+  each('result', ['ok', 'retry', 'failed', 'parked']).map((series) => ({ queue: ORDER_QUEUE, ...series })),
+);
+
+export const ordersRegisteredAgain = counterFromZero('ordermanagement.orders.registered_again', {
   description:
     'Orders listed registered again after their job had completed; each waits for a person (ordermanagement replay)',
   unit: '{order}',
-});
-
-export const jobAttempts = meter.createCounter('ordermanagement.job.attempts', {
-  description: 'Job attempts by queue and result (ok, retry, failed)',
-  unit: '{attempt}',
 });
 
 /**
@@ -55,43 +87,64 @@ export const ordersPerCycle = meter.createHistogram('ordermanagement.cycle.order
   advice: { explicitBucketBoundaries: [0, 1, 10, 100, 1000, 10_000, 100_000] },
 });
 
-export const cycleFailures = meter.createCounter('ordermanagement.cycle.failures', {
-  description: 'Cycle attempts that failed, by whether it was the last (final=true) or will be retried',
-  unit: '{attempt}',
-});
+export const cycleFailures = counterFromZero(
+  'ordermanagement.cycle.failures',
+  {
+    description: 'Cycle attempts that failed, by whether it was the last (final=true) or will be retried',
+    unit: '{attempt}',
+  },
+  each('final', [true, false]),
+);
 
-export const cyclesCut = meter.createCounter('ordermanagement.cycle.cut', {
-  description: 'Cycles that stopped listing early: nothing-new (the Order API repeats its pages) or max-orders',
-  unit: '{cycle}',
-});
+export const cyclesCut = counterFromZero(
+  'ordermanagement.cycle.cut',
+  {
+    description: 'Cycles that stopped listing early: nothing-new (the Order API repeats its pages) or max-orders',
+    unit: '{cycle}',
+  },
+  each('reason', ['nothing-new', 'max-orders']),
+);
 
-export const cyclesThrottled = meter.createCounter('ordermanagement.cycle.throttled', {
+export const cyclesThrottled = counterFromZero('ordermanagement.cycle.throttled', {
   description: 'Cycles that added only a probe of orders because the upstream kept failing (backpressure)',
   unit: '{cycle}',
 });
 
-export const stockDrift = meter.createCounter('ordermanagement.stock.drift', {
-  description:
-    'Stock units a wood type moved besides this service’s decreases, seen in a decrease answer: up (deliveries) or down (taken elsewhere, or a decrease landed unrecorded)',
-  unit: '{unit}',
-});
+export const stockDrift = counterFromZero(
+  'ordermanagement.stock.drift',
+  {
+    description:
+      'Stock units a wood type moved besides this service’s decreases, seen in a decrease answer: up (deliveries) or down (taken elsewhere, or a decrease landed unrecorded)',
+    unit: '{unit}',
+  },
+  WOOD_TYPES.flatMap((woodType) =>
+    each('direction', ['up', 'down']).map((series) => ({ wood_type: woodType, ...series })),
+  ),
+);
 
-export const stockTakenTwice = meter.createCounter('ordermanagement.stock.taken_twice', {
-  description:
-    'Decreases judged not taken by the level that landed after all, by wood type: stock taken twice for their orders (a person must correct it)',
-  unit: '{decrease}',
-});
+export const stockTakenTwice = counterFromZero(
+  'ordermanagement.stock.taken_twice',
+  {
+    description:
+      'Decreases judged not taken by the level that landed after all, by wood type: stock taken twice for their orders (a person must correct it)',
+    unit: '{decrease}',
+  },
+  each('wood_type', WOOD_TYPES),
+);
 
 export const ledgerLost = meter.createObservableGauge('ordermanagement.ledger.lost', {
   description: '1 while Redis has lost the decrease ledger and no stock is taken until a person accepts it',
-  unit: '1',
 });
 
-export const decreasesInDoubt = meter.createCounter('ordermanagement.decrease.in_doubt', {
-  description:
-    'Stock decreases whose answer was lost, by how they were settled (taken, not-taken, resent, person: waiting for a person)',
-  unit: '{decrease}',
-});
+export const decreasesInDoubt = counterFromZero(
+  'ordermanagement.decrease.in_doubt',
+  {
+    description:
+      'Stock decreases whose answer was lost, by how they were settled (taken, not-taken, resent, person: waiting for a person)',
+    unit: '{decrease}',
+  },
+  each('result', ['taken', 'not-taken', 'resent', 'person']),
+);
 
 const STATES = ['waiting', 'active', 'delayed', 'failed', 'waiting-children', 'prioritized'] as const;
 
@@ -166,7 +219,7 @@ export function observeLimiter(
   return () => meter.removeBatchObservableCallback(callback, gauges);
 }
 
-export const cyclesEmpty = meter.createCounter('ordermanagement.cycle.empty', {
+export const cyclesEmpty = counterFromZero('ordermanagement.cycle.empty', {
   description:
     'Cycles that added no order (nothing registered, or every order already had a job); removed from the completed list by the next cycle',
   unit: '{cycle}',

@@ -59,7 +59,10 @@ export async function inMessageSpan<T>(spec: MessageSpan, fn: (span: Span) => Pr
       links: remoteLink(spec.link),
       attributes: {
         'messaging.system': 'bullmq',
+        // The conventions require both: the kind of operation, and the system's own name for it,
+        // which the span name starts with.
         'messaging.operation.type': spec.operation,
+        'messaging.operation.name': spec.operation,
         'messaging.destination.name': spec.queue,
         ...(spec.jobId === undefined ? {} : { 'messaging.message.id': spec.jobId }),
         ...spec.attributes,

@@ -10,7 +10,7 @@ import { enqueueOrders } from '../../src/queue/enqueue.ts';
 import { CYCLE_JOB, orderJobId } from '../../src/queue/jobs.ts';
 import { createQueues } from '../../src/queue/queues.ts';
 import { replayRetries } from '../../src/queue/replay.ts';
-import { artifact } from '../helpers/artifacts.ts';
+import { artifactPath } from '../helpers/artifacts.ts';
 import { AUTH, basic, launchChromium, startTestBoard, type TestBoard } from '../helpers/board.ts';
 import {
   attribute,
@@ -81,7 +81,7 @@ describe('Bull Board in headless Chromium', () => {
     await expect
       .poll(async () => ((await flow.textContent()) ?? '').match(/order-\d/g)?.sort(), { timeout: 15_000 })
       .toEqual(['order-1', 'order-2', 'order-3', 'order-4']);
-    const screenshot = artifact('board-cycle.png');
+    const screenshot = artifactPath('board-cycle.png');
     await page.screenshot({ path: screenshot, fullPage: true });
     // Written where git ignores it, not into the tracked tree.
     expect((await run('git', ['check-ignore', screenshot])).code).toBe(0);

@@ -2,7 +2,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { CYCLE_SCHEDULER_ID } from '../../src/queue/jobs.ts';
 import { upsertCycleScheduler } from '../../src/queue/scheduler.ts';
-import { artifact } from '../helpers/artifacts.ts';
+import { artifactPath } from '../helpers/artifacts.ts';
 import { AUTH, launchChromium, startTestBoard } from '../helpers/board.ts';
 import { startPipeline, startSim, testConfig } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -59,7 +59,7 @@ describe('the first page of completed cycles in headless Chromium', () => {
     const shown = await page.getByText(/^cycle · /).allTextContents();
     expect(shown.filter((title) => title.startsWith(working))).toHaveLength(1);
     expect(shown.length).toBeLessThanOrEqual(2);
-    await page.screenshot({ path: artifact('board-cycles.png') });
+    await page.screenshot({ path: artifactPath('board-cycles.png') });
     expect(requests.filter((url) => new URL(url).origin !== board.origin)).toEqual([]);
   }, 180_000);
 });

@@ -2,7 +2,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { CYCLE_JOB, orderJobId } from '../../src/queue/jobs.ts';
 import { createRandom } from '../../src/random.ts';
-import { artifact } from '../helpers/artifacts.ts';
+import { artifactPath } from '../helpers/artifacts.ts';
 import { AUTH, launchChromium, makeWaitForPerson, startTestBoard, type TestBoard } from '../helpers/board.ts';
 import { startGate } from '../helpers/gate.ts';
 import { type RunningPipeline, type SimHarness, startPipeline, startSim, testConfig } from '../helpers/pipeline.ts';
@@ -216,7 +216,7 @@ describe('the order pages in headless Chromium', () => {
     expect(shown).toContain(`Cycle ${cycleId}`);
     expect(shown).toContain('cycle · 4 orders · 4 failed');
     expect(shown).toContain(MARKUP);
-    await page.screenshot({ path: artifact('board-order.png'), fullPage: true });
+    await page.screenshot({ path: artifactPath('board-order.png'), fullPage: true });
     // The job's link opens it in Bull Board.
     await page.getByRole('link', { name: 'order-2' }).click();
     await page.waitForURL(`${board.url}/queue/orders/order-2`);
@@ -258,7 +258,7 @@ describe('an order waiting for a person, answered in headless Chromium', () => {
     expect(shown).toMatch(/waiting for a person\s+the level cannot tell whether the stock was taken/);
     expect(shown).toContain(`the oak level was 100 before it, so taken would leave ${100 - facts.quantity}`);
     expect(shown).toMatch(/level found\s*\d+/);
-    await page.screenshot({ path: artifact('board-order-waiting.png'), fullPage: true });
+    await page.screenshot({ path: artifactPath('board-order-waiting.png'), fullPage: true });
 
     await page.getByLabel('I checked the oak stock').check();
     await page.getByRole('button', { name: /It was decreased/ }).click();

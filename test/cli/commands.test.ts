@@ -81,8 +81,25 @@ describe('the ordermanagement CLI', () => {
   it('answers an unknown command with the usage and exit code 64', async () => {
     const result = await runCli(['frobnicate'], env);
     expect(result.code).toBe(64);
-    expect(result.stderr).toContain('unknown command "frobnicate"');
+    expect(result.stderr).toContain('ordermanagement: unknown command "frobnicate"\n');
     expect(result.stderr).toContain('replay <orderId...>');
+  });
+
+  it.each([
+    ['strat', 'start'],
+    ['wroker', 'worker'],
+    ['replya', 'replay'],
+  ])('names the command meant by a near miss (%s: %s), with exit 64, and runs nothing', async (typed, meant) => {
+    const result = await runCli([typed], env);
+    expect(result.code).toBe(64);
+    expect(result.stderr).toContain(`ordermanagement: unknown command "${typed}"; did you mean ${meant}?\n`);
+  });
+
+  it('answers --version with the version in package.json, touching nothing else', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+    // A bad variable would stop any command that reads the configuration: --version does not.
+    const result = await runCli(['--version'], { ...env, INTERVAL_SECONDS: 'soon' });
+    expect(result).toMatchObject({ code: 0, stdout: `ordermanagement ${version}\n`, stderr: '' });
   });
 });
 
@@ -236,6 +253,8 @@ describe('a port already in use', () => {
     ['demo', 'BOARD_PORT'],
     ['sim', 'SIM_ORDER_PORT'],
     ['worker', 'HEALTH_PORT'],
+    ['worker', 'METRICS_PORT'],
+    ['start', 'METRICS_PORT'],
   ])('stops %s at start, naming %s', async (role, variable) => {
     const h = await startSim({ orders: 3, stock: {} });
     onTestFinished(() => h.sim.close());

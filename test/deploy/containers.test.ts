@@ -1,18 +1,15 @@
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { artifactPath } from '../helpers/artifacts.ts';
 import {
   ComposeProject,
+  copyCheckout,
   createOrdersScript,
   freePort,
   missingPrerequisite,
-  mustRun,
-  PODMAN_ENV,
   parseStock,
   podman,
-  ROOT,
+  readmePodmanCommands,
   run,
   SIM_REGISTERED,
   SIM_SNAPSHOT,
@@ -20,23 +17,30 @@ import {
 } from '../helpers/containers.ts';
 import { waitFor } from '../helpers/wait.ts';
 
-// The image and docker-compose.yml run for real: podman builds the image from the Dockerfile and
-// podman-compose starts the stack (with deploy/podman/compose.override.yml, which swaps in a local
-// OTLP receiver for grafana/otel-lgtm and runs three workers). No test here skips: on a machine
-// without podman or the base images' prerequisites, the first test fails and says what is missing.
-// The tests run in order and share one stack; each later one fails at once if an earlier step did.
+// The README's podman commands, exactly as it gives them, in a copy of the checkout: they build
+// the base images where no registry is reachable, the image (once, keeping its HEALTHCHECK) and
+// start docker-compose.yml with deploy/podman/compose.override.yml (a local OTLP receiver for
+// grafana/otel-lgtm) and three workers; later its `down` and `up` stop the stack and resume it. No
+// test here skips: on a machine without podman or the base images' prerequisites, the first test
+// fails and says what is missing. The tests run in order and share one stack; each later one fails
+// at once if an earlier step did.
 
+const README = readmePodmanCommands();
 const IMAGE = 'ordermanagement:local';
 const SEEDED = 500; // SIM_ORDERS: the simulator creates these at start
 const BATCH = 4000; // created while the stack runs, for the stop and the kill to land mid-work
 const BOARD_USER = 'admin';
-const BOARD_PASSWORD = randomBytes(12).toString('hex');
+/** As the README's `up` line sets it. */
+const BOARD_PASSWORD = /BOARD_PASSWORD=(\S+)/.exec(README.up.join('\n'))?.[1] ?? '';
+const WORKERS = Number(/WORKER_REPLICAS=(\d+)/.exec(README.up.join('\n'))?.[1]);
 
 /** What the run measured: printed at the end and kept in test-artifacts/containers.json. */
 const figures: Record<string, unknown> = {};
 const seconds = (from: number) => Math.round((performance.now() - from) / 100) / 10;
 
 let project: ComposeProject | undefined;
+/** The stack's state just before the README's `down`. */
+let before: { sim: SimSnapshot; ledger: number } | undefined;
 let upStartedAt = 0;
 let ports: { board: number; otlp: number; grafana: number } | undefined;
 /** Containers started outside compose (the start-up SIGTERM checks), removed with the project. */
@@ -69,6 +73,47 @@ async function failedJobs(): Promise<number> {
     '{ordermanagement}:orders:failed',
   ]);
   return Number(stdout.trim());
+}
+
+/**
+ * Runs `stop` (a compose `down`) and returns the exit code of each container that was running: `down`
+ * removes them, so the codes come from podman's events.
+ */
+async function exitCodesOf(stop: () => Promise<unknown>): Promise<Record<string, string | undefined>> {
+  const running = (await stack().containers()).filter((c) => c.state === 'running').map((c) => c.name);
+  expect(running.length).toBeGreaterThan(0);
+  const since = new Date(Date.now() - 1000).toISOString();
+  await stop();
+  const { stdout } = await podman([
+    'events',
+    '--stream=false',
+    '--since',
+    since,
+    '--filter',
+    'event=died',
+    '--format',
+    '{{.Name}} {{.ContainerExitCode}}',
+  ]);
+  const died = new Map(
+    stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => line.split(' ') as [string, string]),
+  );
+  return Object.fromEntries(running.map((name) => [name, died.get(name)]));
+}
+
+/** How many keys the decrease ledger holds in the stack's Redis. */
+async function ledgerEntries(): Promise<number> {
+  const { stdout } = await podman([
+    'exec',
+    stack().container('redis'),
+    'redis-cli',
+    '--scan',
+    '--pattern',
+    '{ordermanagement}:ledger*',
+  ]);
+  return stdout.split('\n').filter(Boolean).length;
 }
 
 /** The simulator's initial stock, as the container itself reads SIM_STOCK. */
@@ -118,24 +163,12 @@ async function stopDuringStartUp(name: string, extraArgs: string[]): Promise<{ s
 
 describe('the image and docker-compose.yml under podman', () => {
   afterAll(async () => {
-    const started = performance.now();
     if (project) {
-      await project.saveLogs(strays).catch(() => undefined);
+      // After a failure the stack may still run: its logs first, then whatever is left goes.
+      if ((await project.containers()).length > 0) await project.saveLogs(strays).catch(() => undefined);
       await project.remove(strays);
-      figures.teardownSeconds = seconds(started);
-      // What the project left behind (containers, volumes, networks): nothing, when teardown works.
-      const label = `label=io.podman.compose.project=${project.name}`;
-      const left = await Promise.all(
-        [
-          ['ps', '-a'],
-          ['volume', 'ls'],
-          ['network', 'ls'],
-        ].map((list) => run('podman', [...list, '-q', '--filter', label])),
-      );
-      figures.leftAfterTeardown = left.flatMap((result) => result.stdout.split('\n').filter(Boolean));
     }
-    mkdirSync(`${ROOT}test-artifacts`, { recursive: true });
-    writeFileSync(`${ROOT}test-artifacts/containers.json`, `${JSON.stringify(figures, null, 2)}\n`);
+    writeFileSync(artifactPath('containers.json'), `${JSON.stringify(figures, null, 2)}\n`);
     console.log('container test figures:', JSON.stringify(figures, null, 2));
   }, 120_000);
 
@@ -144,22 +177,48 @@ describe('the image and docker-compose.yml under podman', () => {
     expect(problem, problem).toBeUndefined();
   });
 
-  it('has the base images the Dockerfile and compose file name (built locally once by deploy/podman/base-images.sh)', async () => {
-    const started = performance.now();
-    // The script builds only what `podman images` lacks; it says which prerequisite is missing otherwise.
-    const result = await run('bash', [`${ROOT}deploy/podman/base-images.sh`], { timeoutMs: 900_000 });
-    figures.baseImagesSeconds = seconds(started);
-    figures.baseImagesOutput = result.stdout.trim().split('\n');
-    expect(result.code, `deploy/podman/base-images.sh failed:\n${result.stdout}\n${result.stderr}`).toBe(0);
-  }, 900_000);
+  it("brings the stack up with the README's podman commands: one build that keeps the HEALTHCHECK, every service, the workers it asks for", async () => {
+    expect(README.up.some((line) => line.includes('podman-compose up'))).toBe(true);
+    expect(WORKERS).toBeGreaterThan(1);
+    ports = { board: await freePort(), otlp: await freePort(), grafana: await freePort() };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      BOARD_PUBLISHED_PORT: String(ports.board),
+      OTLP_PUBLISHED_PORT: String(ports.otlp),
+      GRAFANA_PUBLISHED_PORT: String(ports.grafana),
+      SIM_ORDERS: String(SEEDED),
+      // No simulated failures: every order must end final for the counts below to be exact (retries
+      // that run out would park an order for replay, by design).
+      ERROR_RATE: '0',
+      CYCLE_ERROR_RATE: '0',
+      SIM_ERROR_RATE: '0',
+      INTERVAL_SECONDS: '2',
+    };
+    // The stack's upstream is its simulator, and podman's settings are the README's, whatever this shell has.
+    for (const name of [
+      'API_URL_ORDERS',
+      'API_URL_STOCKS',
+      'CONTAINERS_CONF',
+      'COMPOSE_FILE',
+      'BUILDAH_FORMAT',
+      'WORKER_REPLICAS',
+    ]) {
+      delete env[name];
+    }
+    project = new ComposeProject(
+      copyCheckout(),
+      env,
+      README.up.filter((line) => line.startsWith('export ')),
+    );
+    upStartedAt = performance.now();
+    const up = await project.shell(README.up, env, 900_000);
+    figures.readmeUpSeconds = seconds(upStartedAt);
+    figures.readmeUpOutput = `${up.stdout}\n${up.stderr}`
+      .split('\n')
+      .filter((line) => /^(podman build|base images|build |to build|debootstrap|podman import)/.test(line));
+    // podman-compose prints each podman command it runs: the image is built once, not once per role.
+    expect(`${up.stdout}\n${up.stderr}`.match(/^podman build /gm)?.length ?? 0).toBe(1);
 
-  it('builds the project image from the Dockerfile, keeping its HEALTHCHECK, numeric user and ports', async () => {
-    const started = performance.now();
-    // --format docker: podman's default OCI format drops HEALTHCHECK.
-    await podman(['build', '--format', 'docker', '--network=host', '--pull=never', '-t', IMAGE, '.'], {
-      timeoutMs: 600_000,
-    });
-    figures.imageBuildSeconds = seconds(started);
     const { stdout } = await podman(['image', 'inspect', IMAGE, '--format', 'json']);
     const [image] = JSON.parse(stdout) as {
       Size: number;
@@ -173,49 +232,19 @@ describe('the image and docker-compose.yml under podman', () => {
       '5001/tcp',
       '8081/tcp',
     ]);
-    // Podman 4.3 leaves the healthcheck out of its JSON output; the template field has it.
+    // Podman 4.3 leaves the healthcheck out of its JSON output; the template field has it. Podman's
+    // default OCI format drops it: it is there because the README's BUILDAH_FORMAT kept it.
     const healthcheck = await podman(['image', 'inspect', IMAGE, '--format', '{{json .HealthCheck}}']);
-    expect(JSON.parse(healthcheck.stdout).Test).toEqual(['CMD', 'bash', '/usr/local/bin/healthcheck']);
+    expect(JSON.parse(healthcheck.stdout)?.Test).toEqual(['CMD', 'bash', '/usr/local/bin/healthcheck']);
     // The production install leaves TypeScript out (a devOptional peer of valibot).
     const typescript = await run('podman', ['run', '--rm', '--entrypoint', 'ls', IMAGE, 'node_modules/typescript']);
     expect(typescript.code, 'node_modules/typescript is in the image').not.toBe(0);
-  }, 600_000);
-
-  it('brings the stack up with podman-compose: Redis, simulator, scheduler, three workers, board, OTLP receiver', async () => {
-    ports = { board: await freePort(), otlp: await freePort(), grafana: await freePort() };
-    const name = `omtest${process.pid}${randomBytes(3).toString('hex')}`;
-    const env: NodeJS.ProcessEnv = {
-      ...PODMAN_ENV,
-      BOARD_PASSWORD,
-      BOARD_USER,
-      BOARD_PUBLISHED_PORT: String(ports.board),
-      OTLP_PUBLISHED_PORT: String(ports.otlp),
-      GRAFANA_PUBLISHED_PORT: String(ports.grafana),
-      SIM_ORDERS: String(SEEDED),
-      // No simulated failures: every order must end final for the counts below to be exact (retries
-      // that run out would park an order for replay, by design).
-      ERROR_RATE: '0',
-      SIM_ERROR_RATE: '0',
-      INTERVAL_SECONDS: '2',
-    };
-    // The stack's upstream is its simulator, whatever this shell points at.
-    delete env.API_URL_ORDERS;
-    delete env.API_URL_STOCKS;
-    // Retries that outlast a stall of this machine: a CI run once saw 35 s of upstream timeouts here,
-    // and with the default five attempts 7 orders ended blocked before their stock could be taken.
-    const patient = join(mkdtempSync(join(tmpdir(), 'omtest-')), 'patient-retries.yml');
-    writeFileSync(
-      patient,
-      'services:\n  worker:\n    environment:\n      RETRY_ATTEMPTS: "20"\n      RETRY_BACKOFF_MAX_MS: "5000"\n',
-    );
-    project = new ComposeProject(name, env, [patient]);
-    upStartedAt = performance.now();
-    await project.compose(['up', '-d']);
-    figures.composeUpSeconds = seconds(upStartedAt);
+    const version = await podman(['run', '--rm', IMAGE, '--version']);
+    expect(version.stdout).toMatch(/^ordermanagement \d+\.\d+\.\d+\n$/);
 
     const expected = [
       ...['redis', 'upstream', 'otel-lgtm', 'board'].map((service) => stack().container(service)),
-      ...[1, 2, 3].map((n) => stack().container('worker', n)),
+      ...Array.from({ length: WORKERS }, (_, i) => stack().container('worker', i + 1)),
     ];
     await waitFor(
       'every service running',
@@ -234,7 +263,7 @@ describe('the image and docker-compose.yml under podman', () => {
       { timeoutMs: 60_000, intervalMs: 500 },
     );
     expect(scheduler.exitCode).toBe(0);
-  }, 240_000);
+  }, 960_000);
 
   it('takes every seeded order to a final status, taking exactly the stock shipped orders need', async () => {
     const done = await waitFor(
@@ -259,7 +288,7 @@ describe('the image and docker-compose.yml under podman', () => {
     // demand, so the test runs them. A container whose check passes shows "healthy".
     const roles = [
       ...['redis', 'upstream', 'board'].map((service) => stack().container(service)),
-      ...[1, 2, 3].map((n) => stack().container('worker', n)),
+      ...Array.from({ length: WORKERS }, (_, i) => stack().container('worker', i + 1)),
     ];
     for (const container of roles) {
       await waitFor(
@@ -400,11 +429,64 @@ describe('the image and docker-compose.yml under podman', () => {
   it('runs compose commands without BOARD_PASSWORD when they do not start the board', async () => {
     const env = { ...stack().env };
     delete env.BOARD_PASSWORD;
-    const ps = await mustRun(
-      'podman-compose',
-      ['-p', stack().name, '-f', `${ROOT}docker-compose.yml`, '-f', `${ROOT}deploy/podman/compose.override.yml`, 'ps'],
-      { env },
-    );
+    const ps = await stack().shell(['podman-compose ps'], env);
     expect(ps.stdout).toContain(stack().container('board'));
   });
+
+  it("stops with the README's `down`: every container ends by itself with 0, none is killed", async () => {
+    const [down] = README.later;
+    expect(down).toMatch(/^podman-compose down\b(?!.*-v)/);
+    before = { sim: await snapshot(), ledger: await ledgerEntries() };
+    const started = performance.now();
+    const exitCodes = await exitCodesOf(() => stack().shell([down as string]));
+    figures.readmeDownSeconds = seconds(started);
+    figures.exitCodesAtDown = exitCodes;
+    expect(exitCodes).toEqual(Object.fromEntries(Object.keys(exitCodes).map((name) => [name, '0'])));
+  }, 240_000);
+
+  it("resumes with the README's `up`: Redis and the simulator where they were, new orders processed", async () => {
+    const [, up] = README.later;
+    expect(up).toMatch(/podman-compose up\b/);
+    await stack().shell([up as string]);
+    await waitFor('the simulator to answer again', () => snapshot().catch(() => undefined), {
+      timeoutMs: 60_000,
+      intervalMs: 500,
+    });
+    // Nothing re-seeded, nothing lost: the same orders, statuses and stock, and the same ledger.
+    expect(await snapshot()).toEqual(before?.sim);
+    expect(await ledgerEntries()).toBe(before?.ledger);
+    const created = await stack().nodeIn<number>(stack().container('upstream'), createOrdersScript(20));
+    const done = await waitFor(
+      'the new orders final',
+      async () => {
+        const s = await snapshot();
+        return allFinal(s) ? s : undefined;
+      },
+      { timeoutMs: 120_000, intervalMs: 1000 },
+    );
+    const total = (s: SimSnapshot | undefined) => Object.values(s?.counts ?? {}).reduce((a, b) => a + b, 0);
+    expect(total(done)).toBe(total(before?.sim) + created);
+  }, 240_000);
+
+  it("removes everything with the README's `down -v`: every container ends by itself with 0, nothing is left", async () => {
+    const [, , remove] = README.later;
+    expect(remove).toMatch(/^podman-compose down -v$/);
+    await stack().saveLogs(strays);
+    const started = performance.now();
+    const exitCodes = await exitCodesOf(() => stack().shell([remove as string]));
+    figures.readmeDownVolumesSeconds = seconds(started);
+    figures.exitCodesAtDownVolumes = exitCodes;
+    // The simulator once needed more than podman-compose's 10 s (SIGKILL, 137): its last save queued
+    // behind DNS lookups of the collector stopped before it.
+    expect(exitCodes).toEqual(Object.fromEntries(Object.keys(exitCodes).map((name) => [name, '0'])));
+    const label = `label=io.podman.compose.project=${stack().name}`;
+    const left = await Promise.all(
+      [
+        ['ps', '-a'],
+        ['volume', 'ls'],
+      ].map((list) => podman([...list, '-q', '--filter', label])),
+    );
+    // podman-compose 1.0.3 leaves the project's network, which the test removes after.
+    expect(left.flatMap((result) => result.stdout.split('\n').filter(Boolean))).toEqual([]);
+  }, 240_000);
 });

@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
@@ -7,12 +7,12 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { freePort } from '../../cli/redis-server.ts';
 import { WOOD_TYPES } from '../../src/domain/order.ts';
 import { createRandom } from '../../src/random.ts';
+import { artifactPath } from '../helpers/artifacts.ts';
 import { spawnCli } from '../helpers/cli.ts';
 import { childEnv, startSim, testConfig } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const PROMETHEUS = '/usr/bin/prometheus';
-const ARTIFACTS = new URL('../../test-artifacts', import.meta.url);
 
 interface Panel {
   title: string;
@@ -68,11 +68,18 @@ async function startPipelinePrometheus(metricsPort: number) {
   return prometheus;
 }
 
+/**
+ * Series the adaptive concurrency limiter (src/clients) and the taken-twice counter add, built beside
+ * this dashboard: until they are merged their panels find nothing. Once they exist the test says
+ * so, and this list goes.
+ */
+const NOT_YET_EXPORTED = ['ordermanagement_upstream_', 'ordermanagement_stock_taken_twice_total'];
+
 const numbers = (vector: Vector) => vector.map((sample) => Number(sample.value[1]));
 const byQueue = (vector: Vector) => new Map(vector.map((sample) => [sample.metric.queue, Number(sample.value[1])]));
 
 describe('the Grafana dashboard against a real Prometheus scraping the app', () => {
-  it('finds data for every panel, and latency quantiles that agree with the mean', async () => {
+  it('finds data for every panel (failures, doubts and drift from 0), and latency quantiles that agree with the mean', async () => {
     const h = await startSim(
       { orders: 0, stock: { oak: 1e6, maple: 1e6, birch: 1e6, pine: 1e6 } },
       { errorRate: 0.05, latencyMs: 5 },
@@ -115,6 +122,10 @@ describe('the Grafana dashboard against a real Prometheus scraping the app', () 
         // Grafana's $__rate_interval and friends are not used; the windows are the dashboard's own.
         const values = numbers(await prometheus.query(expr));
         figures.push({ panel: panel.title, expr, values });
+        if (NOT_YET_EXPORTED.some((name) => expr.includes(name))) {
+          expect(values, `${expr} has data now: take it off NOT_YET_EXPORTED`).toEqual([]);
+          continue;
+        }
         expect(values.filter(Number.isFinite), `${panel.title}: ${expr}`).not.toEqual([]);
       }
     }
@@ -135,8 +146,7 @@ describe('the Grafana dashboard against a real Prometheus scraping the app', () 
       expect(quantile / average, `${queue}: p50 ${quantile} s against a mean of ${average} s`).toBeGreaterThan(0.5);
       expect(quantile / average, `${queue}: p50 ${quantile} s against a mean of ${average} s`).toBeLessThan(2);
     }
-    mkdirSync(ARTIFACTS, { recursive: true });
     const shown = { figures, mean: Object.fromEntries(mean), p50: Object.fromEntries(p50) };
-    writeFileSync(new URL('dashboard-panels.json', ARTIFACTS), `${JSON.stringify(shown, null, 2)}\n`);
+    writeFileSync(artifactPath('dashboard-panels.json'), `${JSON.stringify(shown, null, 2)}\n`);
   });
 });

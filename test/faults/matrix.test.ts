@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { setTimeout as outage } from 'node:timers/promises';
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { type RedisServer, startRedisServer } from '../../cli/redis-server.ts';
@@ -10,6 +10,7 @@ import { replayOrder } from '../../src/queue/replay.ts';
 import { createRandom } from '../../src/random.ts';
 import type { SimFaults } from '../../src/sim/server.ts';
 import type { Ledger } from '../../src/stock/ledger.ts';
+import { artifactPath } from '../helpers/artifacts.ts';
 import { isRunning, type LongRunning, runCli, spawnCli } from '../helpers/cli.ts';
 import { type GateRules, startGate } from '../helpers/gate.ts';
 import {
@@ -61,9 +62,7 @@ interface Run {
 
 const results: Record<string, unknown>[] = [];
 afterAll(() => {
-  const dir = new URL('../../test-artifacts', import.meta.url);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(new URL('fault-matrix.json', dir), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(artifactPath('fault-matrix.json'), `${JSON.stringify(results, null, 2)}\n`);
 });
 
 async function start(options: {

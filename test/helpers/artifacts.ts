@@ -1,11 +1,13 @@
 import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The ignored folder every file a test writes goes to (screenshots, reports): never the tracked tree. */
-export const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
+/** What tests produce (figures, logs, pictures) goes here, ignored by git: never into the tracked tree. */
+export const ARTIFACTS_DIR = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
 
-/** The path of an artifact named `name`, its folder created. */
-export function artifact(name: string): string {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  return `${ARTIFACTS}${name}`;
+/** The path of `name` (which may hold folders) under test-artifacts/, its folder created. */
+export function artifactPath(name: string): string {
+  const path = join(ARTIFACTS_DIR, name);
+  mkdirSync(dirname(path), { recursive: true });
+  return path;
 }

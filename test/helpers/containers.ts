@@ -1,19 +1,22 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { artifactPath } from './artifacts.ts';
 import { type RunOptions, type RunResult, run as runProgram } from './run.ts';
 
 export type { RunResult } from './run.ts';
 
 /** The repository: the Dockerfile, docker-compose.yml and deploy/podman/ are used as they are. */
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const PODMAN_DIR = `${ROOT}deploy/podman`;
-const COMPOSE_FILES = ['docker-compose.yml', 'deploy/podman/compose.override.yml'];
 
 /** Podman reads its settings from the repository (runc, cgroupfs, …): nothing outside it is edited. */
 export const PODMAN_ENV: NodeJS.ProcessEnv = {
   ...process.env,
-  CONTAINERS_CONF: process.env.CONTAINERS_CONF ?? `${PODMAN_DIR}/containers.conf`,
+  CONTAINERS_CONF: process.env.CONTAINERS_CONF ?? `${ROOT}deploy/podman/containers.conf`,
 };
 
 /** Runs a program from the checkout with podman's environment, killed after a minute unless said. */
@@ -62,27 +65,62 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** A compose project: docker-compose.yml with the podman override, under its own name. */
+/** The README's podman commands: the block that brings the stack up, and the one that stops and resumes it. */
+export function readmePodmanCommands(): { up: string[]; later: string[] } {
+  const readme = readFileSync(`${ROOT}README.md`, 'utf8');
+  const after = readme.slice(readme.indexOf('**Podman**'));
+  const [up = [], later = []] = [...after.matchAll(/```sh\n([\s\S]*?)```/g)]
+    .slice(0, 2)
+    .map(([, block]) => (block ?? '').split('\n').filter((line) => line.trim() !== ''));
+  return { up, later };
+}
+
+/**
+ * A copy of the checkout as it is now (tracked files and new ones, not what git ignores) in a folder
+ * of its own: podman-compose names the project after the folder, so the copy is a project of its own.
+ */
+export function copyCheckout(): string {
+  const dir = join(mkdtempSync(join(tmpdir(), 'omtest-')), `om${process.pid}${randomBytes(3).toString('hex')}`);
+  const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  })
+    .split('\0')
+    .filter((file) => file !== '' && existsSync(join(ROOT, file)));
+  for (const file of files) cpSync(join(ROOT, file), join(dir, file), { recursive: true });
+  return dir;
+}
+
+/**
+ * A compose project as the README's commands make it: podman-compose in a checkout (`dir`), with
+ * the environment those commands export (COMPOSE_FILE, CONTAINERS_CONF, BUILDAH_FORMAT).
+ */
 export class ComposeProject {
+  readonly dir: string;
   readonly name: string;
-  /** The environment compose interpolates the files with (ports, BOARD_PASSWORD, SIM_ORDERS, …). */
+  /** The environment compose runs with: the README's exports, and what the test sets (ports, …). */
   readonly env: NodeJS.ProcessEnv;
+  /** The README's `export` lines, run before each of its later commands, as in one shell session. */
+  readonly exports: readonly string[];
 
-  /** Override files a test adds after the project's own (absolute paths). */
-  readonly extraFiles: readonly string[];
-
-  constructor(name: string, env: NodeJS.ProcessEnv, extraFiles: readonly string[] = []) {
-    this.name = name;
+  constructor(dir: string, env: NodeJS.ProcessEnv, exports: readonly string[]) {
+    this.dir = dir;
+    // podman-compose 1.0.3: the folder's name, lower case, without characters outside [-_a-z0-9].
+    this.name = basename(dir)
+      .toLowerCase()
+      .replace(/[^-_a-z0-9]/g, '');
+    this.exports = exports;
     this.env = env;
-    this.extraFiles = extraFiles;
+  }
+
+  /** Runs README command lines in the checkout, after its exports; fails with the output's end. */
+  shell(lines: readonly string[], env: NodeJS.ProcessEnv = this.env, timeoutMs = 180_000): Promise<RunResult> {
+    const script = ['set -euo pipefail', ...this.exports, ...lines].join('\n');
+    return mustRun('bash', ['-c', script], { cwd: this.dir, env, timeoutMs });
   }
 
   compose(args: readonly string[], timeoutMs = 180_000): Promise<RunResult> {
-    const files = [...COMPOSE_FILES.map((file) => `${ROOT}${file}`), ...this.extraFiles].flatMap((file) => [
-      '-f',
-      file,
-    ]);
-    return mustRun('podman-compose', ['-p', this.name, ...files, ...args], { env: this.env, timeoutMs });
+    return this.shell([['podman-compose', ...args].join(' ')], this.env, timeoutMs);
   }
 
   /** podman-compose 1.0.3 names containers <project>_<service>_<n>. */
@@ -117,7 +155,7 @@ export class ComposeProject {
 
   /** Keeps every container's log under test-artifacts/containers/ (this run's only), for a post-mortem. */
   async saveLogs(extraContainers: readonly string[] = []): Promise<void> {
-    const dir = `${ROOT}test-artifacts/containers`;
+    const dir = artifactPath('containers/');
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     for (const name of [...(await this.containers()).map((c) => c.name), ...extraContainers]) {
@@ -142,6 +180,7 @@ export class ComposeProject {
     const networks = await run('podman', ['network', 'ls', '-q', '--filter', label]);
     for (const network of networks.stdout.split('\n').filter(Boolean))
       await run('podman', ['network', 'rm', '-f', network]);
+    rmSync(dirname(this.dir), { recursive: true, force: true });
   }
 }
 

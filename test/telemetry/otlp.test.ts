@@ -1,63 +1,14 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { freePort, startRedisServer } from '../../cli/redis-server.ts';
 import { spawnCli } from '../helpers/cli.ts';
+import { otlpReceiver } from '../helpers/otlp-receiver.ts';
 import { childEnv, startSim, testConfig } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/wait.ts';
 
-interface OtlpSpan {
-  name: string;
-  traceId: string;
-}
-interface Received {
-  spans: { scope: string; span: OtlpSpan }[];
-  logs: { body: string; traceId: string }[];
-  services: Set<string>;
-  metricNames: Set<string>;
-}
-
-/** A local OTLP/HTTP (JSON) receiver: what an OpenTelemetry Collector would be sent. */
-async function receiver(): Promise<{ url: string; received: Received }> {
-  const received: Received = { spans: [], logs: [], services: new Set(), metricNames: new Set() };
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => {
-      body += chunk.toString();
-    });
-    req.on('end', () => {
-      const payload = JSON.parse(body);
-      for (const rl of payload.resourceLogs ?? []) {
-        for (const sl of rl.scopeLogs ?? []) {
-          for (const record of sl.logRecords ?? []) {
-            received.logs.push({ body: record.body?.stringValue ?? '', traceId: record.traceId ?? '' });
-          }
-        }
-      }
-      for (const rs of payload.resourceSpans ?? payload.resourceMetrics ?? []) {
-        const service = rs.resource?.attributes?.find((a: { key: string }) => a.key === 'service.name');
-        if (service) received.services.add(service.value.stringValue);
-        for (const ss of rs.scopeSpans ?? []) {
-          for (const span of ss.spans ?? []) received.spans.push({ scope: ss.scope?.name, span });
-        }
-        for (const sm of rs.scopeMetrics ?? []) for (const m of sm.metrics ?? []) received.metricNames.add(m.name);
-      }
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{}');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  onTestFinished(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  });
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received };
-}
-
 describe('telemetry of the ordermanagement command in a real process (no preload, no flags)', () => {
-  it('instruments undici and ioredis, sends traces, metrics and logs over OTLP/HTTP, and serves a Prometheus scrape', async () => {
-    const otlp = await receiver();
+  it('instruments undici and ioredis, sends traces, metrics and logs over OTLP (http/protobuf by default), and serves a Prometheus scrape', async () => {
+    const otlp = await otlpReceiver('http');
     const h = await startSim({ orders: 3, stock: { oak: 100, maple: 100, birch: 100, elm: 100, pine: 100 } });
     onTestFinished(() => h.sim.close());
     const config = testConfig(h.sim, { INTERVAL_SECONDS: '60' });
@@ -76,25 +27,36 @@ describe('telemetry of the ordermanagement command in a real process (no preload
     await waitFor('the orders to ship', () => h.store.countByStatus().shipped === 3, { timeoutMs: 30_000 });
     await waitFor(
       'three order spans',
-      () => otlp.received.spans.filter((s) => s.span.name === 'process orders').length === 3,
+      () => otlp.received.spans.filter((s) => s.name === 'process orders').length === 3,
     );
-    const cycle = otlp.received.spans.find((s) => s.span.name === 'process cycles');
-    const inTrace = otlp.received.spans.filter((s) => s.span.traceId === cycle?.span.traceId);
+    const cycle = otlp.received.spans.find((s) => s.name === 'process cycles');
+    const inTrace = otlp.received.spans.filter((s) => s.traceId === cycle?.traceId);
     expect(inTrace.some((s) => s.scope === '@opentelemetry/instrumentation-undici')).toBe(true);
     // Redis spans show the instrumentation reached ioredis as the application imports it.
     expect(inTrace.some((s) => s.scope === '@opentelemetry/instrumentation-ioredis')).toBe(true);
     expect(otlp.received.services).toContain('ordermanagement-test');
+    // The specification's default protocol, as the SDK chooses it.
+    expect(new Set(otlp.received.arrivals.map((a) => a.contentType))).toEqual(new Set(['application/x-protobuf']));
 
     const scrape = await request(`http://127.0.0.1:${metricsPort}/metrics`);
     const text = await scrape.body.text();
     expect(scrape.statusCode).toBe(200);
     expect(text).toMatch(/^ordermanagement_orders_processed_total\{[^}]*outcome="shipped"[^}]*\} 3$/m);
     expect(text).toMatch(/^ordermanagement_queue_depth\{[^}]*queue="orders"[^}]*state="failed"[^}]*\} 0$/m);
+    // Prometheus names carry their unit, as Prometheus' own OTLP translation spells them.
+    expect(text).toMatch(/^http_client_request_duration_seconds_bucket\{/m);
+    expect(text).not.toMatch(/^http_client_request_duration_(bucket|sum|count)\{/m);
+    // Counters the README lists are there before anything happened to them.
+    for (const result of ['taken', 'not-taken', 'resent', 'person']) {
+      expect(text).toMatch(
+        new RegExp(`^ordermanagement_decrease_in_doubt_total\\{[^}]*result="${result}"[^}]*\\} 0$`, 'm'),
+      );
+    }
+    expect(text).toMatch(/^ordermanagement_stock_drift_total\{[^}]*wood_type="oak"[^}]*\} 0$/m);
+    expect(text).toMatch(/^ordermanagement_cycle_failures_total\{[^}]*final="true"[^}]*\} 0$/m);
     await waitFor('OTLP metrics', () => otlp.received.metricNames.has('ordermanagement.orders.processed'));
     // Log lines travel over OTLP too, each inside a span carrying its trace id.
-    const orderTraces = new Set(
-      otlp.received.spans.filter((s) => s.span.name === 'process orders').map((s) => s.span.traceId),
-    );
+    const orderTraces = new Set(otlp.received.spans.filter((s) => s.name === 'process orders').map((s) => s.traceId));
     const statusLogs = await waitFor('three status logs over OTLP', () => {
       const found = otlp.received.logs.filter((log) => log.body === 'order status set');
       return found.length === 3 ? found : undefined;

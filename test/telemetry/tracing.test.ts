@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { SpanStatusCode } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { MetricReader } from '@opentelemetry/sdk-metrics';
 import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { afterAll, afterEach, describe, expect, it, onTestFinished } from 'vitest';
@@ -78,6 +78,13 @@ describe('one trace per cycle', () => {
     expect(list).toHaveLength(1);
     const sends = inTrace.filter((s) => s.name === 'send orders');
     expect(sends).toHaveLength(1);
+    expect(sends[0]?.kind).toBe(SpanKind.PRODUCER);
+    expect(sends[0]?.attributes).toMatchObject({
+      'messaging.system': 'bullmq',
+      'messaging.operation.type': 'send',
+      'messaging.operation.name': 'send',
+      'messaging.destination.name': 'orders',
+    });
     // A page costs two Redis round trips, whatever its size: the existence check (one span) and the bulk add (the send span itself).
     const sendCalls = inTrace.filter(
       (s) => parentId(s) === sends[0]?.spanContext().spanId && scope(s) === '@opentelemetry/instrumentation-ioredis',
@@ -88,9 +95,11 @@ describe('one trace per cycle', () => {
     expect(orders).toHaveLength(3);
     for (const order of orders) {
       expect(parentId(order)).toBe(sends[0]?.spanContext().spanId);
+      expect(order.kind).toBe(SpanKind.CONSUMER);
       expect(order.attributes).toMatchObject({
         'messaging.system': 'bullmq',
         'messaging.operation.type': 'process',
+        'messaging.operation.name': 'process',
         'messaging.destination.name': 'orders',
         'order.outcome': 'shipped',
         'job.attempt': 1,

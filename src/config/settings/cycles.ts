@@ -21,9 +21,9 @@ export const cycleSettings = {
     env: 'MAX_ORDERS_PER_CYCLE',
   },
   cycleErrorRate: {
-    doc: 'Probability (0..1) that a cycle attempt fails on purpose before any I/O.',
+    doc: 'Probability (0..1) that a cycle attempt fails on purpose before any I/O (the demo and the compose stack set 0.1).',
     format: 'probability',
-    default: 0.1,
+    default: 0,
     env: 'CYCLE_ERROR_RATE',
   },
   backpressureRatio: {

@@ -9,9 +9,9 @@ export const jobSettings = {
     env: 'WORKER_CONCURRENCY',
   },
   errorRate: {
-    doc: 'Probability (0..1) that a process-order attempt fails on purpose before any I/O.',
+    doc: 'Probability (0..1) that a process-order attempt fails on purpose before any I/O, as the reference worker did (0.1 there; the demo and the compose stack set 0.1).',
     format: 'probability',
-    default: 0.1,
+    default: 0,
     env: 'ERROR_RATE',
   },
   randomSeed: {

@@ -56,6 +56,12 @@ export const simSettings = {
     default: 'oak=100000,maple=100000,birch=100000,elm=100000,pine=100000',
     env: 'SIM_STOCK',
   },
+  simDataFile: {
+    doc: 'Simulator: file that keeps its orders and stock across restarts (read at start when it exists, instead of SIM_ORDERS and SIM_STOCK; written every second and on stop); empty keeps them in memory only.',
+    format: String,
+    default: '',
+    env: 'SIM_DATA_FILE',
+  },
 } as const satisfies Record<string, SettingSpec>;
 
 export const demoSettings = {
