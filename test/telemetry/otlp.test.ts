@@ -70,7 +70,7 @@ describe('telemetry of the ordermanagement command in a real process (no preload
 
 describe('the metrics endpoint while Redis is down', () => {
   it('answers within a second, with the counters and the last known queue depths', async () => {
-    const redis = await startRedisServer();
+    const redis = await startRedisServer({ appendOnly: true });
     onTestFinished(() => redis.destroy());
     const h = await startSim({ orders: 2, stock: { oak: 100, maple: 100, birch: 100, elm: 100, pine: 100 } });
     onTestFinished(() => h.sim.close());
