@@ -13,7 +13,7 @@ import {
   type PushMetricExporter,
 } from '@opentelemetry/sdk-metrics';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { NoopSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import { AlwaysOffSampler, NoopSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { Listening } from '../listen.ts';
 import { setLogExport } from './log-export.ts';
 import { type PrometheusEndpoint, prometheusEndpoint, servePrometheus } from './prometheus.ts';
@@ -125,6 +125,13 @@ export function startTelemetry(options: TelemetryOptions = {}): void {
     // tracer provider without an exporter keeps trace ids for the logs and the job data.
     spanProcessors:
       options.spanProcessors ?? (exports.traces.exporters.length > 0 ? undefined : [new NoopSpanProcessor()]),
+    // Traces that go nowhere are not recorded either (unless OTEL_TRACES_SAMPLER asks): their spans
+    // would cost CPU on every order and request for nothing. Their ids still reach logs and job data.
+    ...(options.spanProcessors === undefined &&
+    exports.traces.exporters.length === 0 &&
+    env('OTEL_TRACES_SAMPLER') === undefined
+      ? { sampler: new AlwaysOffSampler() }
+      : {}),
     metricReaders: options.metricReaders ?? metricReaders(exports.metrics, prometheus),
     logRecordProcessors: exportLogs ? undefined : ([] as LogRecordProcessor[]),
     instrumentations: [
