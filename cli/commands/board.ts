@@ -1,10 +1,7 @@
-import { boardAccessProblem } from '../../src/board/auth.ts';
+import { boardOptions } from '../../src/board/options.ts';
 import { startBoard } from '../../src/board/server.ts';
 import { createUpstream } from '../../src/clients/upstream.ts';
-import { ConfigError } from '../../src/errors.ts';
 import { createQueues } from '../../src/queue/queues.ts';
-import { replayRetries } from '../../src/queue/replay.ts';
-import { createLedger } from '../../src/stock/ledger.ts';
 import { exitOnSignals } from '../shutdown.ts';
 import type { Command } from './command.ts';
 import { createContext } from './context.ts';
@@ -24,30 +21,22 @@ export const boardCommand: Command = {
   settings: ['board', 'redis', 'upstream', 'stock', 'telemetry'],
   async run() {
     const { config, logger } = createContext('board');
-    const credentials = { user: config.boardUser, password: config.boardPassword };
-    const problem = await boardAccessProblem(config.boardHost, credentials);
-    if (problem) throw new ConfigError([problem]);
     const queues = createQueues(config, 'blocking', logger);
     const upstream = createUpstream(config);
-    const board = await startBoard({
+    const board = await boardOptions(config, {
       queues,
-      ledger: createLedger(queues.redis, config),
       orderApi: upstream.orderApi,
       logger,
-      host: config.boardHost,
-      port: config.boardPort,
-      basePath: config.boardBasePath,
-      readOnly: config.boardReadOnly,
-      credentials,
       readinessChecks: { redis: async () => (await queues.redis.ping()) === 'PONG' },
-      retries: replayRetries(config),
-    }).catch(async (error: unknown) => {
-      await Promise.all([queues.close(), upstream.close()]);
-      throw error;
-    });
+    })
+      .then(startBoard)
+      .catch(async (error: unknown) => {
+        await Promise.all([queues.close(), upstream.close()]);
+        throw error;
+      });
     logger.info('board listening', {
       url: board.url,
-      auth: credentials.user === '' ? 'none (loopback only)' : 'basic',
+      auth: config.boardUser === '' ? 'none (loopback only)' : 'basic',
       readOnly: config.boardReadOnly,
     });
     exitOnSignals(

@@ -1,21 +1,19 @@
-import { boardAccessProblem } from '../../src/board/auth.ts';
+import { boardOptions } from '../../src/board/options.ts';
 import { startBoard } from '../../src/board/server.ts';
 import { createUpstream } from '../../src/clients/upstream.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { WOOD_TYPES, type WoodType } from '../../src/domain/order.ts';
-import { ConfigError, StartupError } from '../../src/errors.ts';
+import { StartupError } from '../../src/errors.ts';
 import type { ReadinessCheck } from '../../src/health.ts';
 import type { Listening } from '../../src/listen.ts';
 import { createLogger, type Logger } from '../../src/logger.ts';
 import { createQueues } from '../../src/queue/queues.ts';
-import { replayRetries } from '../../src/queue/replay.ts';
 import { upsertCycleScheduler } from '../../src/queue/scheduler.ts';
 import { createRandom } from '../../src/random.ts';
 import { redactUrl } from '../../src/redact.ts';
 import { startSimulator } from '../../src/sim/server.ts';
 import { SimStore, seedStore } from '../../src/sim/store.ts';
-import { createLedger } from '../../src/stock/ledger.ts';
 import { serveMetrics } from '../../src/telemetry/sdk.ts';
 import { startWorkers, type Workers } from '../../workers/index.ts';
 import { hasRedisServer, type RedisServer, startRedisServer } from '../redis-server.ts';
@@ -150,24 +148,9 @@ async function startDemoBoard(
   stops: (() => Promise<unknown>)[],
   readinessChecks: Record<string, ReadinessCheck>,
 ): Promise<Listening> {
-  const credentials = { user: config.boardUser, password: config.boardPassword };
-  const problem = await boardAccessProblem(config.boardHost, credentials);
-  if (problem) throw new ConfigError([problem]);
   const upstream = createUpstream(config);
   stops.push(() => upstream.close());
-  const options = {
-    queues,
-    ledger: createLedger(queues.redis, config),
-    orderApi: upstream.orderApi,
-    logger,
-    host: config.boardHost,
-    port: config.boardPort,
-    basePath: config.boardBasePath,
-    readOnly: config.boardReadOnly,
-    credentials,
-    readinessChecks,
-    retries: replayRetries(config),
-  };
+  const options = await boardOptions(config, { queues, orderApi: upstream.orderApi, logger, readinessChecks });
   const board = await startBoard(options).catch((error: unknown) => {
     const taken =
       error instanceof StartupError && (error.cause as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE';

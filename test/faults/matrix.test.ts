@@ -168,9 +168,20 @@ function settle(run: Run) {
 
 const PERSON = 'may or may not have happened';
 
-/** Every maple order takes 5: a decrease of one maple order is always 5, the quantity a supplier replaces. */
-function everyMapleOrderOf5(h: SimHarness): void {
-  for (const order of h.store.orders.values()) if (order.wood_type === 'maple') order.quantity = 5;
+/**
+ * Two workers against a hostile Stock API, one order per decrease, every maple order of 5: a
+ * decrease of one maple order is always 5, the quantity a supplier replaces.
+ */
+function startExactQuantity(stockGate: (state: GateState, h: SimHarness) => GateRules): Promise<Run> {
+  return start({
+    workers: 2,
+    sim: { errorRate: 0 },
+    env: { ERROR_RATE: '0', STOCK_BATCH_MAX: '1' },
+    prepare: (h) => {
+      for (const order of h.store.orders.values()) if (order.wood_type === 'maple') order.quantity = 5;
+    },
+    stockGate,
+  });
 }
 
 const countBy = (values: readonly string[]): Record<string, number> =>
@@ -514,32 +525,26 @@ describe('fault matrix', () => {
   });
 
   it('a delivery of exactly the quantity before a decrease whose answer is lost: judged right', async () => {
-    const run = await start({
-      workers: 2,
-      sim: { errorRate: 0 },
-      env: { ERROR_RATE: '0', STOCK_BATCH_MAX: '1' },
-      prepare: everyMapleOrderOf5,
-      stockGate: (state, h) => ({
-        intercept: async ({ method, url, body }, forward) => {
-          if (method !== 'POST' || url.pathname !== '/stocks/decrease' || !body.includes('"maple"')) return undefined;
-          if (state.armed) {
-            // The decrease after a delivery: taken, and its answer lost.
-            state.armed = false;
-            state.held += 1;
-            await forward();
-            return { status: 502, body: 'Bad Gateway' };
-          }
-          const answer = await forward();
-          if (answer.status === 200 && state.held < 20 && ++state.seen % 3 === 0) {
-            // A supplier replaces exactly what the next order takes, after this answer, before the next decrease.
-            h.store.addStock('maple', 5);
-            state.delivered += 5;
-            state.armed = true;
-          }
-          return answer;
-        },
-      }),
-    });
+    const run = await startExactQuantity((state, h) => ({
+      intercept: async ({ method, url, body }, forward) => {
+        if (method !== 'POST' || url.pathname !== '/stocks/decrease' || !body.includes('"maple"')) return undefined;
+        if (state.armed) {
+          // The decrease after a delivery: taken, and its answer lost.
+          state.armed = false;
+          state.held += 1;
+          await forward();
+          return { status: 502, body: 'Bad Gateway' };
+        }
+        const answer = await forward();
+        if (answer.status === 200 && state.held < 20 && ++state.seen % 3 === 0) {
+          // A supplier replaces exactly what the next order takes, after this answer, before the next decrease.
+          h.store.addStock('maple', 5);
+          state.delivered += 5;
+          state.armed = true;
+        }
+        return answer;
+      },
+    }));
     const row = await settleAndCheck('exact-q delivery before the decrease, answer lost', run, {
       added: { maple: run.gateState.delivered },
       extra: { lostAnswers: run.gateState.held, deliveries: run.gateState.delivered / 5 },
@@ -549,24 +554,18 @@ describe('fault matrix', () => {
   });
 
   it('a delivery of exactly the quantity during a decrease whose answer is lost: the window that remains', async () => {
-    const run = await start({
-      workers: 2,
-      sim: { errorRate: 0 },
-      env: { ERROR_RATE: '0', STOCK_BATCH_MAX: '1' },
-      prepare: everyMapleOrderOf5,
-      stockGate: (state, h) => ({
-        intercept: async ({ method, url, body }, forward) => {
-          if (method !== 'POST' || url.pathname !== '/stocks/decrease' || !body.includes('maple')) return undefined;
-          if (++state.seen % 10 !== 0 || state.held >= 5) return undefined;
-          // Taken, then a supplier replaces it before the answer comes back, and the answer is lost.
-          state.held += 1;
-          await forward();
-          h.store.addStock('maple', 5);
-          state.delivered += 5;
-          return { status: 502, body: 'Bad Gateway' };
-        },
-      }),
-    });
+    const run = await startExactQuantity((state, h) => ({
+      intercept: async ({ method, url, body }, forward) => {
+        if (method !== 'POST' || url.pathname !== '/stocks/decrease' || !body.includes('"maple"')) return undefined;
+        if (++state.seen % 10 !== 0 || state.held >= 5) return undefined;
+        // Taken, then a supplier replaces it before the answer comes back, and the answer is lost.
+        state.held += 1;
+        await forward();
+        h.store.addStock('maple', 5);
+        state.delivered += 5;
+        return { status: 502, body: 'Bad Gateway' };
+      },
+    }));
     const row = await settleAndCheck('exact-q delivery during the decrease, answer lost (documented window)', run, {
       added: { maple: run.gateState.delivered },
       allowTakenTwice: true,
