@@ -1,6 +1,7 @@
 import { type Context, Hono } from 'hono';
 import { parseOrderId } from '../domain/order.ts';
 import { InvalidPayloadError } from '../errors.ts';
+import { registeredAgain } from '../queue/listing.ts';
 import { type OrderRoutesDeps, replayRoute } from './order-api-routes.ts';
 import { readOrderView } from './order-view.ts';
 import { boardPaths } from './pages/layout.ts';
@@ -16,6 +17,9 @@ export function orderPages(deps: OrderRoutesDeps): Hono {
   const paths = boardPaths(deps.basePath);
   const app = new Hono();
 
+  const waiting = async (error?: string) =>
+    waitingPage(await deps.ledger.waitingForPerson(), await registeredAgain(deps.queues), paths, error);
+
   /** The id, or the waiting list again with what is wrong with it (400). */
   const withOrderId = async (c: Context, raw: string, then: (orderId: number) => Promise<Response>) => {
     let orderId: number;
@@ -23,8 +27,7 @@ export function orderPages(deps: OrderRoutesDeps): Hono {
       orderId = parseOrderId(raw.trim());
     } catch (error) {
       if (!(error instanceof InvalidPayloadError)) throw error;
-      const waiting = await deps.ledger.waitingForPerson();
-      return c.html(waitingPage(waiting, paths, `${JSON.stringify(raw)}: ${error.message}`), 400);
+      return c.html(await waiting(`${JSON.stringify(raw)}: ${error.message}`), 400);
     }
     return then(orderId);
   };
@@ -35,7 +38,7 @@ export function orderPages(deps: OrderRoutesDeps): Hono {
   app.get('/orders', async (c) => {
     const id = c.req.query('id');
     if (id !== undefined) return withOrderId(c, id, async (orderId) => c.redirect(paths.order(orderId), 303));
-    return c.html(waitingPage(await deps.ledger.waitingForPerson(), paths));
+    return c.html(await waiting());
   });
   app.get('/orders/:id', (c) =>
     withOrderId(c, c.req.param('id'), async (orderId) =>

@@ -41,3 +41,8 @@ export async function registeredAgain(
   for (let i = 0; i + 1 < flat.length; i += 2) found.push({ orderId: Number(flat[i]), since: Number(flat[i + 1]) });
   return found;
 }
+
+/** A person replayed the order: it waits for nobody any more. */
+export async function forgetRegisteredAgain(queues: Pick<Queues, 'orders' | 'redis'>, orderId: number): Promise<void> {
+  await queues.redis.zrem(listingKeys(queues.orders).registeredAgain, String(orderId));
+}

@@ -12,6 +12,7 @@ import type { Ledger } from '../stock/ledger.ts';
 import { currentCarrier, inMessageSpan } from '../telemetry/tracing.ts';
 import { enqueueOrders } from './enqueue.ts';
 import { orderJobId, type ProcessOrderData, type ProcessOrderResult } from './jobs.ts';
+import { forgetRegisteredAgain } from './listing.ts';
 import type { Queues } from './queues.ts';
 import { withReplayClaim } from './replay-claim.ts';
 
@@ -166,6 +167,7 @@ async function replayClaimed(deps: ReplayDeps, orderId: number, assume: Assumpti
       // does nothing; the add below then finds it.
       if (job !== undefined) await deps.queues.orders.remove(jobId);
       const { added } = await enqueueOrders(deps.queues, [orderId], {}, traceData);
+      await forgetRegisteredAgain(deps.queues, orderId);
       if (added.length === 0) return { result: 'in-flight', orderId, jobId, state: 'added meanwhile' };
       return { result: 'enqueued', orderId, jobId, ...extra };
     },

@@ -1,11 +1,11 @@
-import { Writable } from 'node:stream';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import winston from 'winston';
-import { createLogger, type Logger } from '../../src/logger.ts';
+import { createUpstream } from '../../src/clients/upstream.ts';
 import { CYCLE_JOB } from '../../src/queue/jobs.ts';
 import { registeredAgain } from '../../src/queue/listing.ts';
+import { replayOrder } from '../../src/queue/replay.ts';
 import { upsertCycleScheduler } from '../../src/queue/scheduler.ts';
 import { startGate } from '../helpers/gate.ts';
+import { capturingLogger } from '../helpers/logs.ts';
 import {
   attribute,
   EXACT,
@@ -22,17 +22,6 @@ async function harness(...args: Parameters<typeof startSim>): Promise<SimHarness
   const h = await startSim(...args);
   onTestFinished(() => h.sim.close());
   return h;
-}
-
-/** A logger whose JSON lines land in `lines`. */
-function captureLogger(lines: Record<string, unknown>[]): Logger {
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(JSON.parse(String(chunk)) as Record<string, unknown>);
-      done();
-    },
-  });
-  return createLogger('info', {}, [new winston.transports.Stream({ stream })]);
 }
 
 async function pipeline(...args: Parameters<typeof testConfig>): Promise<RunningPipeline> {
@@ -251,8 +240,8 @@ describe('orders in a backlog', () => {
 describe('an order registered again after its job completed', () => {
   it('is not processed again by itself: it is said once with the facts, counted and listed for a person', async () => {
     const h = await harness({ orders: 12, stock: { oak: 1000, maple: 1000, birch: 1000, elm: 1000, pine: 1000 } });
-    const lines: Record<string, unknown>[] = [];
-    const p = await startPipeline(testConfig(h.sim), captureLogger(lines));
+    const { logger, lines } = capturingLogger('info');
+    const p = await startPipeline(testConfig(h.sim), logger);
     onTestFinished(() => p.close());
     const first = await p.queues.cycles.add(CYCLE_JOB, {});
     await waitFor(
@@ -282,6 +271,20 @@ describe('an order registered again after its job completed', () => {
     // Nothing was taken for them, and they stay registered until a person replays them.
     expect(h.store.stock).toEqual(stockAfter);
     expect(again.every((order) => order.order_status === 'registered')).toBe(true);
+
+    // A person replays one: the ledger knows its stock was taken, so only its status is written.
+    const [replayed] = again;
+    if (replayed === undefined) throw new Error('no order');
+    const upstream = createUpstream(p.config);
+    onTestFinished(() => upstream.close());
+    const report = await replayOrder(
+      { orderApi: upstream.orderApi, queues: p.queues, ledger: p.ledger },
+      String(replayed.id),
+    );
+    expect(report.result).toBe('enqueued');
+    await waitFor('the replayed order to ship', () => replayed.order_status === 'shipped');
+    expect(h.store.stock).toEqual(stockAfter);
+    expect((await registeredAgain(p.queues)).map((order) => order.orderId)).not.toContain(replayed.id);
   });
 });
 

@@ -6,9 +6,15 @@ const level = (value: DecreaseEntry['levelBefore']): string => (value === undefi
 
 /**
  * Every order waiting for a person, one row each (a decrease may cover several), oldest first, each
- * linking to its order page where it is answered. `error`: a search that could not be followed.
+ * linking to its order page where it is answered; then the orders listed registered again after
+ * their job completed, which wait for a replay. `error`: a search that could not be followed.
  */
-export function waitingPage(entries: readonly DecreaseEntry[], paths: BoardPaths, error?: string): Html {
+export function waitingPage(
+  entries: readonly DecreaseEntry[],
+  again: readonly { readonly orderId: number; readonly since: number }[],
+  paths: BoardPaths,
+  error?: string,
+): Html {
   const rows = entries.flatMap((entry) => entry.orders.map((orderId) => ({ orderId, entry })));
   return layout(
     paths,
@@ -32,6 +38,21 @@ ${rows.map(
 )}
 </table>`
 }
-</section>`,
+</section>
+${
+  again.length === 0
+    ? ''
+    : html`<section>
+<h2>Registered again after their job completed</h2>
+<p class="om-muted">Someone set these back to registered, or the Order API lost their status or reused their id: they are not processed again by themselves. Check each, then replay it on its page; the ledger decides whether stock is taken.</p>
+<table class="om-waiting">
+<tr><th>Order</th><th>Listed registered again since</th></tr>
+${again.map(
+  ({ orderId, since }) =>
+    html`<tr><td><a href="${paths.order(orderId)}">Order ${orderId}</a></td><td>${time(since)}</td></tr>`,
+)}
+</table>
+</section>`
+}`,
   );
 }
