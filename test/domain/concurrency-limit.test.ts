@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { ALPHA, BETA, type LimitWindow, nextLimit, RollingMinimum } from '../../src/domain/concurrency-limit.ts';
+
+const window = (overrides: Partial<LimitWindow>): LimitWindow => ({
+  samples: 20,
+  meanRatio: 1,
+  overloads: 0,
+  limited: true,
+  busy: 0.2,
+  ...overrides,
+});
+const bounds = { min: 1, max: 256 };
+
+describe('the next concurrency limit', () => {
+  it('doubles in slow start while nothing queues, then grows by one', () => {
+    expect(nextLimit({ limit: 8, slowStart: true }, window({}), bounds)).toEqual({ limit: 16, slowStart: true });
+    expect(nextLimit({ limit: 8, slowStart: false }, window({}), bounds)).toEqual({ limit: 9, slowStart: false });
+  });
+
+  it('grows only when requests waited for a permit: an idle limit says nothing', () => {
+    expect(nextLimit({ limit: 8, slowStart: true }, window({ limited: false }), bounds).limit).toBe(8);
+  });
+
+  it('holds while the estimated queue at the upstream is between ALPHA and BETA', () => {
+    // 8 × (1 − 1/1.6) = 3 requests queued.
+    expect(ALPHA).toBeLessThan(3);
+    expect(BETA).toBeGreaterThan(3);
+    expect(nextLimit({ limit: 8, slowStart: true }, window({ meanRatio: 1.6 }), bounds)).toEqual({
+      limit: 8,
+      slowStart: false,
+    });
+  });
+
+  it('shrinks towards the middle of the band when more queue, at most halving in one window', () => {
+    // 20 × (1 − 1/2) = 10 queued: down to 20 − 10 + 3 = 13.
+    expect(nextLimit({ limit: 20, slowStart: false }, window({ meanRatio: 2 }), bounds).limit).toBeCloseTo(13);
+    // 100 × (1 − 1/50) = 98 queued: 5 would be the target, but no more than half goes at once.
+    expect(nextLimit({ limit: 100, slowStart: false }, window({ meanRatio: 50 }), bounds).limit).toBe(50);
+  });
+
+  it('cuts a third on timeouts and overload answers, whatever the times', () => {
+    expect(nextLimit({ limit: 30, slowStart: true }, window({ overloads: 1 }), bounds)).toEqual({
+      limit: 21,
+      slowStart: false,
+    });
+  });
+
+  it('holds while the process itself is saturated', () => {
+    expect(nextLimit({ limit: 300, slowStart: false }, window({ meanRatio: 30, busy: 0.95 }), bounds).limit).toBe(300);
+  });
+
+  it('stays within its bounds', () => {
+    expect(nextLimit({ limit: 200, slowStart: true }, window({}), bounds).limit).toBe(256);
+    expect(nextLimit({ limit: 1, slowStart: false }, window({ overloads: 3 }), bounds).limit).toBe(1);
+  });
+});
+
+describe('a rolling minimum', () => {
+  it('keeps the least value of its buckets and forgets those past its span', () => {
+    const min = new RollingMinimum(1000, 3);
+    expect(min.value).toBeUndefined();
+    min.add(5, 0);
+    min.add(9, 500);
+    min.add(7, 1500);
+    expect(min.value).toBe(5);
+    min.add(8, 3200);
+    expect(min.value).toBe(7);
+    min.add(6, 4600);
+    expect(min.value).toBe(6);
+  });
+});
