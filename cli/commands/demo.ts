@@ -12,6 +12,7 @@ import { createQueues } from '../../src/queue/queues.ts';
 import { upsertCycleScheduler } from '../../src/queue/scheduler.ts';
 import { createRandom } from '../../src/random.ts';
 import { redactUrl } from '../../src/redact.ts';
+import { referenceCapacity } from '../../src/sim/capacity.ts';
 import { startSimulator } from '../../src/sim/server.ts';
 import { SimStore, seedStore } from '../../src/sim/store.ts';
 import { serveMetrics } from '../../src/telemetry/sdk.ts';
@@ -80,7 +81,14 @@ async function runDemo(base: Config, redis: RedisServer | undefined, stops: (() 
   const store = new SimStore();
   seedStore(store, { orders: base.demoOrders, stock: {}, random });
   for (const [type, quantity] of Object.entries(demoStock(store))) store.addStock(type, quantity);
-  const sim = await startSimulator({ store, random, errorRate: base.simErrorRate, latencyMs: base.simLatencyMs });
+  const sim = await startSimulator({
+    store,
+    random,
+    errorRate: base.simErrorRate,
+    latencyMs: base.simLatencyMs,
+    // As fast as the reference services, no faster: what a user sees against them (SIM_CAPACITY=none lifts it).
+    ...(base.simCapacity === 'reference' ? { capacity: referenceCapacity() } : {}),
+  });
   stops.push(() => sim.close());
   const config = loadConfig({
     ...process.env,
