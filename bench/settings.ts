@@ -2,6 +2,10 @@
 export interface BenchSettings {
   readonly quick: boolean;
   readonly runs: number;
+  /** Registered orders per run of the capacity scenario (each client on a fresh capacity-modelled simulator). */
+  readonly capacityOrders: number;
+  /** The slowdown scenario: seconds at the model's speed, ten times slower, and at its speed again. */
+  readonly slowdownSeconds: { readonly before: number; readonly slow: number; readonly after: number };
   /** Registered orders per throughput run. */
   readonly orders: number;
   /** Simulator latencies (ms) the throughput scenario is run at. */
@@ -32,7 +36,7 @@ export interface BenchSettings {
   readonly workerLogDir: string;
 }
 
-export const SCENARIOS = ['throughput', 'lock', 'fanout', 'latency', 'telemetry'] as const;
+export const SCENARIOS = ['capacity', 'slowdown', 'throughput', 'lock', 'fanout', 'latency', 'telemetry'] as const;
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 1): number {
   const text = env[name]?.trim();
@@ -78,8 +82,14 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): BenchSetting
   const logLevel = env.BENCH_LOG_LEVEL?.trim() || 'warn';
   if (!['error', 'warn', 'info', 'debug'].includes(logLevel))
     throw new Error('BENCH_LOG_LEVEL: error, warn, info or debug');
+  const phases = ints(env, 'BENCH_SLOWDOWN_SECONDS', quick ? [8, 10, 8] : [20, 30, 30]);
+  const [before, slow, after] = phases;
+  if (phases.length !== 3 || before === undefined || slow === undefined || after === undefined)
+    throw new Error('BENCH_SLOWDOWN_SECONDS: three whole numbers, before,slow,after (e.g. 20,30,30)');
   return {
     quick,
+    capacityOrders: int(env, 'BENCH_CAPACITY_ORDERS', quick ? 600 : 2000),
+    slowdownSeconds: { before, slow, after },
     runs: quick ? 1 : int(env, 'BENCH_RUNS', 3),
     orders,
     latencies: ints(env, 'BENCH_LATENCIES', [0, 20], 0),
