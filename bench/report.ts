@@ -26,6 +26,8 @@ function table(header: readonly string[], rows: readonly (readonly string[])[], 
   return `\n${markdownTable([header, ...rows], { align })}\n`;
 }
 
+const count = (n: number) => n.toLocaleString('en-US');
+
 const shape = (r: { concurrency: number; processes: number }) => `c${r.concurrency} ×${r.processes}`;
 
 function header({ settings: st, environment: env, seconds }: ReportInput): string {
@@ -103,7 +105,7 @@ function slowdown({ summaries: s }: ReportInput): string {
   const lim = (
     r: { limit: number; inFlight: number; queued: number } | undefined,
     key: 'limit' | 'inFlight' | 'queued',
-  ) => (r === undefined ? '–' : num(r[key]));
+  ) => (r === undefined ? '–' : String(Math.round(r[key])));
   const rows = samples
     .filter((x) => x.t % step === 0)
     .map((x) => [
@@ -164,7 +166,7 @@ function throughput({ summaries: s, settings: st }: ReportInput): string {
   const serial = s.serial.map((x) => {
     const subset = x.orders < st.orders;
     const full = x.rate ? ` (all ${num(st.orders)} would take ~${sec(st.orders / x.rate.median / 60)} min)` : '';
-    return `${x.latencyMs} ms: ${range(x.rate)} orders/s on ${subset ? `a ${num(x.orders)}-order subset${full}` : `all ${num(x.orders)} orders`}`;
+    return `${x.latencyMs} ms: ${range(x.rate)} orders/s on ${subset ? `a ${count(x.orders)}-order subset${full}` : `all ${count(x.orders)} orders`}`;
   });
   return [
     `1. Throughput on the fast simulator (no capacity model), orders/s, ${num(st.orders)} registered orders per run (clock: cycle schedule registered → no order registered)`,

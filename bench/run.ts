@@ -85,7 +85,7 @@ async function main(): Promise<number> {
     if (scenarios.has('latency')) results.latency = await runLatency(run);
     // Each latency's best worker shape of scenario 1; without scenario 1, the largest concurrency in one process.
     const best = summarizeResults(results).best;
-    const telemetryShapes = settings.latencies.map((latencyMs) => {
+    const telemetryShapes = settings.comparisonLatencies.map((latencyMs) => {
       const b = best.find((row) => row.latencyMs === latencyMs);
       return {
         latencyMs,
