@@ -6,9 +6,10 @@ const PANEL_HEIGHT = 300;
 const MARGIN = { top: 50, right: 20, bottom: 60, left: 60 };
 const COLORS = { om: '#2f6db5', bare: '#9aa5b1' };
 
-const escapeXml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+export const escapeXml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-function niceMax(value: number): number {
+/** A round axis maximum at or above `value`. */
+export function niceMax(value: number): number {
   if (value <= 0) return 1;
   const magnitude = 10 ** Math.floor(Math.log10(value));
   return [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10].map((m) => m * magnitude).find((m) => m >= value) ?? value;

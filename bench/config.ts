@@ -16,6 +16,23 @@ export const SHIPPED_CONCURRENCY = loadConfig({}).concurrency;
  * that loses concurrent updates like the reference Stock API (bench/sim.ts).
  */
 export function benchConfig(ctx: BenchContext, sim: Simulator, env: Record<string, string> = {}): Config {
+  return runConfig(ctx, sim, { INTERVAL_SECONDS: '1', LOG_LEVEL: ctx.settings.logLevel }, env);
+}
+
+/**
+ * The shipped defaults (a cycle every 5 s, LOG_LEVEL info...) on the bench's Redis and simulator,
+ * with no simulated failures: what a user who only points ordermanagement at the services runs.
+ */
+export function shippedConfig(ctx: BenchContext, sim: Simulator, env: Record<string, string> = {}): Config {
+  return runConfig(ctx, sim, {}, env);
+}
+
+function runConfig(
+  ctx: BenchContext,
+  sim: Simulator,
+  benchDefaults: Record<string, string>,
+  env: Record<string, string>,
+): Config {
   runCounter += 1;
   return loadConfig({
     REDIS_URL: ctx.redis.url,
@@ -24,9 +41,8 @@ export function benchConfig(ctx: BenchContext, sim: Simulator, env: Record<strin
     QUEUE_PREFIX: `{bench-${process.pid}-${runCounter}}`,
     ERROR_RATE: '0',
     CYCLE_ERROR_RATE: '0',
-    INTERVAL_SECONDS: '1',
     RANDOM_SEED: '7',
-    LOG_LEVEL: ctx.settings.logLevel,
+    ...benchDefaults,
     // BENCH_WORKER_ENV may change any default, but not what a scenario sets on purpose.
     ...ctx.settings.workerEnv,
     ...env,

@@ -1,11 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { availableParallelism, cpus, totalmem } from 'node:os';
+import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import type { Redis } from 'ioredis';
 
 export interface Environment {
   readonly cores: number;
   readonly cpu: string;
   readonly memoryGb: number;
+  /** The machine's load average (1, 5, 15 min) when the bench began: others' work on a shared machine. */
+  readonly loadAverage: number[];
   readonly node: string;
   readonly redis: string;
   readonly commit: string;
@@ -28,6 +30,7 @@ export async function describeEnvironment(admin: Redis): Promise<Environment> {
     cores: availableParallelism(),
     cpu: cpus()[0]?.model.trim() ?? 'unknown',
     memoryGb: Math.round(totalmem() / 1024 ** 3),
+    loadAverage: loadavg(),
     node: process.version,
     redis: /^redis_version:(\S+)/m.exec(info)?.[1] ?? 'unknown',
     commit: git(['rev-parse', '--short', 'HEAD']) || 'unknown',

@@ -10,18 +10,18 @@ import type { BenchContext } from './context.ts';
 import { waitDrained } from './drain.ts';
 import { traceMajorGcs } from './gc-trace.ts';
 import { benchRedis, flushRedis, resetCommandStats } from './redis.ts';
-import { startBenchSim } from './sim.ts';
+import { type SimPlan, startBenchSim, upstreamFigures } from './sim.ts';
 import { type ThroughputRun, workerRunFigures } from './throughput-run.ts';
 import { workerProcessOptions } from './worker-process.ts';
 
 const BARE_WORKER = fileURLToPath(new URL('./bare-worker.ts', import.meta.url));
 const ADD_BATCH = 1000;
 
-export interface BareSetup {
-  readonly orders: number;
-  readonly latencyMs: number;
+export interface BareSetup extends Pick<SimPlan, 'orders' | 'latencyMs' | 'stock' | 'capacity'> {
   readonly concurrency: number;
   readonly processes: number;
+  /** Start the clock when the processes are spawned (as for a client whose start-up counts), not at `go`. */
+  readonly timedFromSpawn?: boolean;
 }
 
 /**
@@ -33,12 +33,10 @@ export interface BareSetup {
 export function measureBare(ctx: BenchContext, setup: BareSetup): Promise<ThroughputRun> {
   return withCleanup(async (cleanup) => {
     cleanup.add('flush redis', () => flushRedis(ctx.admin));
-    const { store, sim } = await startBenchSim(cleanup, {
-      orders: setup.orders,
-      latencyMs: setup.latencyMs,
-      seed: ctx.settings.seed,
-    });
-    const config = benchConfig(ctx, sim, { WORKER_CONCURRENCY: String(setup.concurrency) });
+    const { timedFromSpawn, concurrency, processes, ...plan } = setup;
+    const bench = await startBenchSim(cleanup, { ...plan, seed: ctx.settings.seed });
+    const { store, sim } = bench;
+    const config = benchConfig(ctx, sim, { WORKER_CONCURRENCY: String(concurrency) });
     const connection = benchRedis(config.redisUrl, 'blocking');
     cleanup.add('bare queue connection', () => connection.disconnect());
     const queue = new Queue<BareJobData>(BARE_QUEUE, {
@@ -53,7 +51,8 @@ export function measureBare(ctx: BenchContext, setup: BareSetup): Promise<Throug
     }));
     await queue.waitUntilReady();
 
-    const workers = Array.from({ length: setup.processes }, (_, i) => {
+    const spawned = performance.now();
+    const workers = Array.from({ length: processes }, (_, i) => {
       const { nodeFlags, logDir } = workerProcessOptions(ctx.settings, 'bare');
       const child = spawnNode(`bare worker ${i + 1}`, [...nodeFlags, BARE_WORKER], workerEnv(config), logDir);
       cleanup.add(`bare worker ${i + 1}`, () => child.stop());
@@ -62,7 +61,7 @@ export function measureBare(ctx: BenchContext, setup: BareSetup): Promise<Throug
     await Promise.all(workers.map((w) => w.waitForLine((line) => line === READY_LINE, 30_000)));
     const gcTraces = workers.map(traceMajorGcs);
     await resetCommandStats(ctx.admin);
-    const started = performance.now();
+    const started = timedFromSpawn ? spawned : performance.now();
     for (const worker of workers) worker.send(GO_LINE);
     let addFailed: unknown;
     const adding = (async () => {
@@ -75,6 +74,7 @@ export function measureBare(ctx: BenchContext, setup: BareSetup): Promise<Throug
       for (const worker of workers) worker.assertAlive();
     });
     await adding;
-    return workerRunFigures(ctx.admin, setup.orders, started, workers, gcTraces);
+    const figures = await workerRunFigures(ctx.admin, setup.orders, started, workers, gcTraces);
+    return { ...figures, upstream: upstreamFigures(bench, setup.orders) };
   });
 }

@@ -8,7 +8,7 @@ import { waitDrained } from './drain.ts';
 import { traceMajorGcs } from './gc-trace.ts';
 import { assertAllAlive, startOmWorkers } from './om-workers.ts';
 import { flushRedis, resetCommandStats } from './redis.ts';
-import { startBenchSim, stockExact } from './sim.ts';
+import { startBenchSim, upstreamFigures } from './sim.ts';
 import { type ThroughputRun, workerRunFigures } from './throughput-run.ts';
 import { workerProcessOptions } from './worker-process.ts';
 
@@ -30,11 +30,12 @@ export interface OmSetup {
 export function measureOm(ctx: BenchContext, setup: OmSetup): Promise<ThroughputRun> {
   return withCleanup(async (cleanup) => {
     cleanup.add('flush redis', () => flushRedis(ctx.admin));
-    const { store, sim } = await startBenchSim(cleanup, {
+    const bench = await startBenchSim(cleanup, {
       orders: setup.orders,
       latencyMs: setup.latencyMs,
       seed: ctx.settings.seed,
     });
+    const { store, sim } = bench;
     const config = benchConfig(ctx, sim, { WORKER_CONCURRENCY: String(setup.concurrency), ...setup.env });
     const queues = createQueues(config, 'blocking', ctx.logger);
     cleanup.add('queues', () => queues.close());
@@ -52,6 +53,6 @@ export function measureOm(ctx: BenchContext, setup: OmSetup): Promise<Throughput
     await waitDrained(store, setup.orders, ctx.progress, () => assertAllAlive(workers));
     const figures = await workerRunFigures(ctx.admin, setup.orders, started, workers, gcTraces);
     const cycles = (await cycleFanOuts(queues, startedEpochMs)).filter((c) => c.enqueued > 0);
-    return { ...figures, cycles, stockExact: stockExact(store) };
+    return { ...figures, cycles, upstream: upstreamFigures(bench, setup.orders) };
   });
 }

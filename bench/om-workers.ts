@@ -33,15 +33,8 @@ export async function startOmWorkers(
   queues: Pick<Queues, 'cycles' | 'orders'>,
   options: OmWorkerOptions,
 ): Promise<BenchChild[]> {
-  const args = [...shippedNodeOptions(), ...(options.nodeFlags ?? [])];
-  args.push(CLI, 'worker');
-  const env = workerEnv(config, { ...(options.telemetry ? {} : { OTEL_SDK_DISABLED: 'true' }), ...options.env });
   const children: BenchChild[] = [];
-  for (let i = 0; i < options.count; i++) {
-    const child = spawnNode(`worker ${i + 1}`, args, env, options.logDir);
-    children.push(child);
-    cleanup.add(`worker ${i + 1}`, () => child.stop());
-  }
+  for (let i = 0; i < options.count; i++) children.push(spawnOm(cleanup, config, 'worker', `worker ${i + 1}`, options));
   await waitUntil(
     'the workers to connect',
     async () =>
@@ -50,6 +43,24 @@ export async function startOmWorkers(
     { timeoutMs: 30_000, intervalMs: 50, onPoll: () => assertAllAlive(children) },
   );
   return children;
+}
+
+/**
+ * One real `ordermanagement <command>` process (with the image's Node options), not waited for: a
+ * measurement that times from the spawn counts its start-up, as a user's clock would.
+ */
+export function spawnOm(
+  cleanup: Cleanup,
+  config: Config,
+  command: 'worker' | 'start',
+  name: string,
+  options: Omit<OmWorkerOptions, 'count'>,
+): BenchChild {
+  const args = [...shippedNodeOptions(), ...(options.nodeFlags ?? []), CLI, command];
+  const env = workerEnv(config, { ...(options.telemetry ? {} : { OTEL_SDK_DISABLED: 'true' }), ...options.env });
+  const child = spawnNode(name, args, env, options.logDir);
+  cleanup.add(name, () => child.stop());
+  return child;
 }
 
 export function assertAllAlive(children: readonly BenchChild[]): void {

@@ -4,7 +4,7 @@ import type { Environment } from './environment.ts';
 import type { NeighbourReport } from './neighbours.ts';
 import type { BenchSettings } from './settings.ts';
 import { mb, ms, num, pct, range, sec, times } from './stats.ts';
-import type { Summaries } from './summaries.ts';
+import type { CapacityClient, Summaries } from './summaries.ts';
 import type { TargetCheck } from './targets.ts';
 import { shippedNodeOptions } from './worker-process.ts';
 
@@ -26,6 +26,8 @@ function table(header: readonly string[], rows: readonly (readonly string[])[], 
   return `\n${markdownTable([header, ...rows], { align })}\n`;
 }
 
+const count = (n: number) => n.toLocaleString('en-US');
+
 const shape = (r: { concurrency: number; processes: number }) => `c${r.concurrency} ×${r.processes}`;
 
 function header({ settings: st, environment: env, seconds }: ReportInput): string {
@@ -33,10 +35,115 @@ function header({ settings: st, environment: env, seconds }: ReportInput): strin
     env.uncommitted.length > 0 ? ` + ${env.uncommitted.length} uncommitted change(s) in src/ workers/ cli/` : '';
   return [
     `ordermanagement bench · ${env.cores} cores (${env.cpu}), ${env.memoryGb} GB · Node ${env.node} · Redis ${env.redis} · commit ${env.commit}${tree}`,
-    `${st.runs} run(s) per figure: median (min–max); ratios are taken within each run, then their median. Took ${sec(seconds / 60)} min.`,
-    `Workers are real processes (node ${shippedNodeOptions().join(' ')} cli/ordermanagement.ts worker, the image's Node options; telemetry off ` +
+    `${st.runs} run(s) per figure: median (min–max); ratios are taken within each run, then their median. Took ${sec(seconds / 60)} min. ` +
+      `Load average when it began: ${env.loadAverage.map((l) => l.toFixed(2)).join(' / ')} (1 / 5 / 15 min).`,
+    `In 1–5 (the fast simulator) workers are real processes (node ${shippedNodeOptions().join(' ')} cli/ordermanagement.ts worker, the image's Node options; telemetry off ` +
       `unless said), LOG_LEVEL=${st.logLevel}, ERROR_RATE=0, simulator errorRate 0, stock plentiful; otherwise as shipped: decreases ` +
       'serialized and coalesced per wood type, against a simulator that loses concurrent updates like the reference Stock API.',
+  ].join('\n');
+}
+
+const CLIENT_LABELS: Record<CapacityClient, (bareConcurrency: number) => string> = {
+  om: () => 'ordermanagement start, shipped defaults, 1 process',
+  naive: () => 'naive exact client: 5 lanes, POST then PUT',
+  bare: (c) => `bare BullMQ c${c} ×1: POST + PUT per order`,
+  putCapacity: () => 'PUT capacity: each order PUT once, 16 at a time',
+};
+
+const fraction = ({ ok, of }: { ok: number; of: number }) => `${ok}/${of}`;
+
+function capacity({ summaries: s }: ReportInput): string {
+  const c = s.capacity;
+  if (c === undefined) return 'A. Capacity model: not run';
+  const rows = c.rows.map((r) => {
+    // The PUT-capacity client takes no stock: stock and blocked orders say nothing about it.
+    const takesStock = r.client !== 'putCapacity';
+    return [
+      CLIENT_LABELS[r.client](c.bareConcurrency),
+      range(r.rate),
+      r.omOverThis ? range(r.omOverThis, times) : '',
+      `${range(r.orderRequestsPerOrder, (n) => n.toFixed(2))} (${[r.reads, r.writes, r.listings].map((x) => range(x, (n) => n.toFixed(2))).join(' / ')})`,
+      takesStock ? `${r.exact.exact}/${r.exact.of}` : '–',
+      takesStock ? fraction(r.blockedRight) : '–',
+      [r.failures > 0 ? `${r.failures} failed` : '', r.disturbed > 0 ? `${r.disturbed} disturbed` : '']
+        .filter((x) => x !== '')
+        .join(', '),
+    ];
+  });
+  return [
+    `A. Capacity model: orders/s against the reference services' capacity, ${num(c.orders)} registered orders per run, each client on a fresh simulator`,
+    table(
+      [
+        'client',
+        'orders/s',
+        'om ÷ client',
+        'Order-API requests/order (GET / PUT / list)',
+        'stock exact',
+        'no order blocked while it fitted',
+        'note',
+      ],
+      rows,
+    ),
+    'Simulator: referenceCapacity() (processor sharing per API: GET /orders/<id> 2.1 ms, PUT 5.5 ms, POST /stocks/decrease',
+    '8.5 ms, a page 1 ms + 0.012 ms per order; each connection closed after its answer), decreases not atomic, no simulated',
+    "failures, the demo's stock (oak, maple, pine: exactly their demand; birch: half; elm: none). Clock: from spawning the",
+    'process until no order is registered, start-up included. ordermanagement: node <image options> cli/ordermanagement.ts',
+    `start with only Redis, the two URLs and ERROR_RATE=CYCLE_ERROR_RATE=0 set (telemetry on, nothing exported, LOG_LEVEL info,`,
+    `a cycle every 5 s). The naive client and the PUT capacity are plain fetch scripts; bare BullMQ as in 1, its start-up timed.`,
+    '"no order blocked while it fitted": every blocked order asks more than its wood type had left at the end.',
+  ].join('\n');
+}
+
+function slowdown({ summaries: s }: ReportInput): string {
+  const d = s.slowdown;
+  if (d === undefined) return 'B. Slowdown: not run';
+  const { before, slow, after } = d.seconds;
+  const title = `B. Slowdown: ordermanagement start (shipped defaults) on the capacity model, every service time ×${d.factor} from ${before} s to ${before + slow} s, ${after} s after`;
+  if (!d.run.ok) return `${title}\nfailed: ${d.run.error}`;
+  const { samples, orders, missedScrapes } = d.run.value;
+  const step = Math.max(1, Math.ceil(samples.length / 45));
+  const lim = (
+    r: { limit: number; inFlight: number; queued: number } | undefined,
+    key: 'limit' | 'inFlight' | 'queued',
+  ) => (r === undefined ? '–' : String(Math.round(r[key])));
+  const rows = samples
+    .filter((x) => x.t % step === 0)
+    .map((x) => [
+      String(x.t),
+      `×${x.slowdown}`,
+      String(x.ordersPerSecond),
+      lim(x.order, 'limit'),
+      lim(x.order, 'inFlight'),
+      lim(x.order, 'queued'),
+      x.orderPutP50Ms === undefined ? '–' : x.orderPutP50Ms.toFixed(0),
+      lim(x.stock, 'limit'),
+      lim(x.stock, 'inFlight'),
+    ]);
+  const phase = (from: number, to: number) => {
+    const part = samples.filter((x) => x.t > from && x.t <= to);
+    return part.length === 0 ? 0 : part.reduce((sum, x) => sum + x.ordersPerSecond, 0) / part.length;
+  };
+  return [
+    title,
+    table(
+      [
+        's',
+        'upstream',
+        'orders/s',
+        'Order API limit',
+        'in flight',
+        'queued',
+        'PUT p50 ms',
+        'Stock API limit',
+        'in flight',
+      ],
+      rows,
+      2,
+    ),
+    `${step > 1 ? `Every ${step} s of ${samples.length}; all in results.json and slowdown.svg. ` : ''}Backlog ${num(orders)} registered orders; scraped from the worker's /metrics every second (${missedScrapes} scrapes unanswered).`,
+    `Mean orders/s: ${num(phase(0, before))} before (start-up included), ${num(phase(before, before + slow))} while ×${d.factor}, ${num(phase(before + slow, before + slow + after))} after.`,
+    "PUT p50: median answer time of PUT /orders/<id> in that second, from the worker's http_client_request_duration histogram",
+    '(interpolated within its buckets: 0.1–0.25 s is one bucket).',
   ].join('\n');
 }
 
@@ -59,10 +166,10 @@ function throughput({ summaries: s, settings: st }: ReportInput): string {
   const serial = s.serial.map((x) => {
     const subset = x.orders < st.orders;
     const full = x.rate ? ` (all ${num(st.orders)} would take ~${sec(st.orders / x.rate.median / 60)} min)` : '';
-    return `${x.latencyMs} ms: ${range(x.rate)} orders/s on ${subset ? `a ${num(x.orders)}-order subset${full}` : `all ${num(x.orders)} orders`}`;
+    return `${x.latencyMs} ms: ${range(x.rate)} orders/s on ${subset ? `a ${count(x.orders)}-order subset${full}` : `all ${count(x.orders)} orders`}`;
   });
   return [
-    `1. Throughput, orders/s, ${num(st.orders)} registered orders per run (clock: cycle schedule registered → no order registered)`,
+    `1. Throughput on the fast simulator (no capacity model), orders/s, ${num(st.orders)} registered orders per run (clock: cycle schedule registered → no order registered)`,
     table(
       [
         'latency',
@@ -151,6 +258,7 @@ function latency({ summaries: s, settings: st }: ReportInput): string {
 }
 
 function memory({ summaries: s }: ReportInput): string {
+  if (s.workerRss.length === 0 && s.fanOut?.processed === undefined) return '4. Memory: not run';
   const lines = ['4. Memory'];
   for (const w of s.workerRss) {
     lines.push(
@@ -194,13 +302,15 @@ function targets({ targets: checks }: ReportInput): string {
   const verdict = (pass: boolean | undefined) => (pass === undefined ? 'n/a ' : pass ? 'PASS' : 'MISS');
   return [
     'Targets (this 2-core machine)',
-    ...checks.map((c) => `${verdict(c.pass)}  ${c.target.padEnd(44)} ${c.measured}`),
+    ...checks.map((c) => `${verdict(c.pass)}  ${c.target.padEnd(50)} ${c.measured}`),
   ].join('\n');
 }
 
 export function renderReport(input: ReportInput): string {
   const parts = [
     header(input),
+    capacity(input),
+    slowdown(input),
     throughput(input),
     stockLock(input),
     fanOut(input),

@@ -1,7 +1,9 @@
 /**
- * `npm run bench`: ordermanagement against a serial baseline and a bare BullMQ ceiling, on a private
- * Redis and the project's simulator, with real worker processes. Prints the results on stdout, a
- * progress bar on stderr, and writes bench-results/results.json and bench-results/chart.svg.
+ * `npm run bench`: ordermanagement against the reference services' capacity model (beside a naive
+ * exact client, the bare BullMQ ceiling and the Order API's PUT capacity), then on the fast simulator
+ * against a serial baseline and the bare ceiling, on a private Redis, with real worker processes.
+ * Prints the results on stdout, a progress bar on stderr, and writes bench-results/results.json,
+ * chart.svg and slowdown.svg.
  * Settings: BENCH_QUICK=1, BENCH_RUNS, BENCH_ORDERS, BENCH_FANOUT, BENCH_SCENARIOS... (bench/settings.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -17,12 +19,15 @@ import { watchNeighbours } from './neighbours.ts';
 import { Progress } from './progress.ts';
 import { benchRedis } from './redis.ts';
 import { renderReport } from './report.ts';
+import { capacityWeight, runCapacity } from './scenarios/capacity.ts';
 import { fanOutWeight, runFanOut } from './scenarios/fanout.ts';
 import { latencyWeight, runLatency } from './scenarios/latency.ts';
+import { runSlowdown, slowdownWeight } from './scenarios/slowdown.ts';
 import { runStockLock, stockLockWeight } from './scenarios/stock-lock.ts';
 import { runTelemetry, telemetryWeight } from './scenarios/telemetry.ts';
 import { runThroughput, throughputWeight } from './scenarios/throughput.ts';
 import { type BenchSettings, readSettings } from './settings.ts';
+import { renderSlowdownChart } from './slowdown-chart.ts';
 import { type Results, summarizeResults } from './summaries.ts';
 import { checkTargets } from './targets.ts';
 
@@ -60,6 +65,8 @@ async function main(): Promise<number> {
     const environment = await describeEnvironment(admin);
     const { scenarios } = settings;
     const weights: [string, (s: BenchSettings) => number][] = [
+      ['capacity', capacityWeight],
+      ['slowdown', slowdownWeight],
       ['throughput', throughputWeight],
       ['lock', stockLockWeight],
       ['fanout', fanOutWeight],
@@ -70,13 +77,15 @@ async function main(): Promise<number> {
     const run: BenchContext = { settings, redis, admin, progress: plan, logger, neighbours };
 
     const results: Results = {};
+    if (scenarios.has('capacity')) results.capacity = await runCapacity(run);
+    if (scenarios.has('slowdown')) results.slowdown = await runSlowdown(run);
     if (scenarios.has('throughput')) results.throughput = await runThroughput(run);
     if (scenarios.has('lock')) results.stockLock = await runStockLock(run);
     if (scenarios.has('fanout')) results.fanOut = await runFanOut(run);
     if (scenarios.has('latency')) results.latency = await runLatency(run);
     // Each latency's best worker shape of scenario 1; without scenario 1, the largest concurrency in one process.
     const best = summarizeResults(results).best;
-    const telemetryShapes = settings.latencies.map((latencyMs) => {
+    const telemetryShapes = settings.comparisonLatencies.map((latencyMs) => {
       const b = best.find((row) => row.latencyMs === latencyMs);
       return {
         latencyMs,
@@ -117,7 +126,16 @@ async function main(): Promise<number> {
       chartPath,
       renderChart(summaries, `ordermanagement bench, ${environment.commit}, ${startedAt.toISOString()}`),
     );
-    process.stdout.write(`\nWrote ${jsonPath} and ${chartPath}\n`);
+    const written = [jsonPath, chartPath];
+    const slow = results.slowdown;
+    if (slow?.run.ok) {
+      const slowdownPath = join(settings.outDir, 'slowdown.svg');
+      const { before, slow: span } = slow.seconds;
+      const title = `ordermanagement start on the capacity model, ${environment.commit}, ${startedAt.toISOString()}`;
+      writeFileSync(slowdownPath, renderSlowdownChart(slow.run.value, [before, before + span], slow.factor, title));
+      written.push(slowdownPath);
+    }
+    process.stdout.write(`\nWrote ${written.join(', ')}\n`);
     return 0;
   } finally {
     admin.disconnect();

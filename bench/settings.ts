@@ -2,10 +2,16 @@
 export interface BenchSettings {
   readonly quick: boolean;
   readonly runs: number;
+  /** Registered orders per run of the capacity scenario (each client on a fresh capacity-modelled simulator). */
+  readonly capacityOrders: number;
+  /** The slowdown scenario: seconds at the model's speed, ten times slower, and at its speed again. */
+  readonly slowdownSeconds: { readonly before: number; readonly slow: number; readonly after: number };
   /** Registered orders per throughput run. */
   readonly orders: number;
   /** Simulator latencies (ms) the throughput scenario is run at. */
   readonly latencies: readonly number[];
+  /** Latencies the lock and telemetry comparisons run at: all of them, or the first in a quick run. */
+  readonly comparisonLatencies: readonly number[];
   readonly concurrencies: readonly number[];
   readonly processCounts: readonly number[];
   /** The serial baseline runs on a subset: at 20 ms a full N would take a quarter of an hour. */
@@ -32,7 +38,7 @@ export interface BenchSettings {
   readonly workerLogDir: string;
 }
 
-export const SCENARIOS = ['throughput', 'lock', 'fanout', 'latency', 'telemetry'] as const;
+export const SCENARIOS = ['capacity', 'slowdown', 'throughput', 'lock', 'fanout', 'latency', 'telemetry'] as const;
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 1): number {
   const text = env[name]?.trim();
@@ -63,9 +69,12 @@ function pairs(env: NodeJS.ProcessEnv, name: string): Record<string, string> {
 
 export function readSettings(env: NodeJS.ProcessEnv = process.env): BenchSettings {
   const quick = env.BENCH_QUICK === '1' || env.BENCH_QUICK === 'true';
-  const orders = int(env, 'BENCH_ORDERS', quick ? 2000 : 20_000);
-  const serialFast = int(env, 'BENCH_SERIAL_ORDERS_FAST', quick ? 1000 : 5000);
-  const serialSlow = int(env, 'BENCH_SERIAL_ORDERS_SLOW', quick ? 100 : 300);
+  // Quick: every scenario once, small, in under two minutes on 2 cores (each measurement costs a few
+  // seconds of start-up whatever its size, so quick runs fewer of them).
+  const orders = int(env, 'BENCH_ORDERS', quick ? 1000 : 20_000);
+  const serialFast = int(env, 'BENCH_SERIAL_ORDERS_FAST', quick ? 500 : 5000);
+  const serialSlow = int(env, 'BENCH_SERIAL_ORDERS_SLOW', quick ? 50 : 300);
+  const latencies = ints(env, 'BENCH_LATENCIES', [0, 20], 0);
   const scenarios = (env.BENCH_SCENARIOS?.trim() || SCENARIOS.join(','))
     .split(',')
     .map((s) => s.trim())
@@ -78,20 +87,27 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): BenchSetting
   const logLevel = env.BENCH_LOG_LEVEL?.trim() || 'warn';
   if (!['error', 'warn', 'info', 'debug'].includes(logLevel))
     throw new Error('BENCH_LOG_LEVEL: error, warn, info or debug');
+  const phases = ints(env, 'BENCH_SLOWDOWN_SECONDS', quick ? [5, 8, 5] : [20, 30, 30]);
+  const [before, slow, after] = phases;
+  if (phases.length !== 3 || before === undefined || slow === undefined || after === undefined)
+    throw new Error('BENCH_SLOWDOWN_SECONDS: three whole numbers, before,slow,after (e.g. 20,30,30)');
   return {
     quick,
+    capacityOrders: int(env, 'BENCH_CAPACITY_ORDERS', quick ? 400 : 2000),
+    slowdownSeconds: { before, slow, after },
     runs: quick ? 1 : int(env, 'BENCH_RUNS', 3),
     orders,
-    latencies: ints(env, 'BENCH_LATENCIES', [0, 20], 0),
-    concurrencies: ints(env, 'BENCH_CONCURRENCY', [100, 500]),
-    processCounts: ints(env, 'BENCH_PROCESSES', [1, 2]),
+    latencies,
+    comparisonLatencies: quick ? latencies.slice(0, 1) : latencies,
+    concurrencies: ints(env, 'BENCH_CONCURRENCY', quick ? [500] : [100, 500]),
+    processCounts: ints(env, 'BENCH_PROCESSES', quick ? [1] : [1, 2]),
     // A few thousand orders at 0 ms and a few hundred at 20 ms already give a steady rate.
     serialOrders: (latencyMs) => Math.min(orders, latencyMs === 0 ? serialFast : serialSlow),
-    fanOut: int(env, 'BENCH_FANOUT', quick ? 10_000 : 100_000),
+    fanOut: int(env, 'BENCH_FANOUT', quick ? 5000 : 100_000),
     fanOutDrain: env.BENCH_FANOUT_DRAIN !== '0',
     lockOrders: Math.min(orders, int(env, 'BENCH_LOCK_ORDERS', orders)),
     latencyRate: int(env, 'BENCH_LATENCY_RATE', 50),
-    latencySeconds: int(env, 'BENCH_LATENCY_SECONDS', quick ? 5 : 20),
+    latencySeconds: int(env, 'BENCH_LATENCY_SECONDS', quick ? 3 : 20),
     seed: int(env, 'BENCH_SEED', 42, 0),
     logLevel: logLevel as BenchSettings['logLevel'],
     scenarios: new Set(scenarios),

@@ -35,7 +35,8 @@ export function num(n: number): string {
 export function range(s: Summary | undefined, fmt: (n: number) => string = num, unit = ''): string {
   if (s === undefined) return 'n/a';
   const median = `${fmt(s.median)}${unit}`;
-  return s.n === 1 || s.min === s.max ? median : `${median} (${fmt(s.min)}–${fmt(s.max)})`;
+  // A spread that rounds away (1.003–1.004 requests per order) is no spread worth printing.
+  return s.n === 1 || fmt(s.min) === fmt(s.max) ? median : `${median} (${fmt(s.min)}–${fmt(s.max)})`;
 }
 
 export const times = (n: number): string => (n >= 10 ? `${n.toFixed(0)}×` : `${n.toFixed(2)}×`);

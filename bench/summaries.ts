@@ -1,6 +1,8 @@
 import { disturbed, type Outcome, values } from './outcome.ts';
+import type { CapacityResult } from './scenarios/capacity.ts';
 import type { FanOutResult } from './scenarios/fanout.ts';
 import type { LatencyResult } from './scenarios/latency.ts';
+import type { SlowdownResult } from './scenarios/slowdown.ts';
 import type { StockLockResult } from './scenarios/stock-lock.ts';
 import type { TelemetryResult } from './scenarios/telemetry.ts';
 import type { SweepPoint, ThroughputResult } from './scenarios/throughput.ts';
@@ -8,6 +10,8 @@ import { type Summary, summarize } from './stats.ts';
 import type { ThroughputRun } from './throughput-run.ts';
 
 export interface Results {
+  capacity?: CapacityResult;
+  slowdown?: SlowdownResult;
   throughput?: ThroughputResult;
   stockLock?: StockLockResult;
   fanOut?: FanOutResult;
@@ -32,7 +36,30 @@ export interface SweepRow extends SweepPoint {
   readonly disturbed: number;
 }
 
+export type CapacityClient = 'om' | 'naive' | 'bare' | 'putCapacity';
+
+/** One client of the capacity scenario over its runs. */
+export interface CapacityRow {
+  readonly client: CapacityClient;
+  readonly rate?: Summary;
+  /** ordermanagement's rate over this client's, per run (absent on ordermanagement's own row). */
+  readonly omOverThis?: Summary;
+  /** GET, PUT and list requests the Order API served, per order. */
+  readonly orderRequestsPerOrder?: Summary;
+  readonly reads?: Summary;
+  readonly writes?: Summary;
+  readonly listings?: Summary;
+  /** Runs whose stock fell by exactly what shipped, of those measured. */
+  readonly exact: { exact: number; of: number };
+  /** Runs where no blocked order would have fitted in its wood type's stock left at the end. */
+  readonly blockedRight: { ok: number; of: number };
+  readonly failures: number;
+  readonly disturbed: number;
+}
+
 export interface Summaries {
+  readonly capacity?: { orders: number; bareConcurrency: number; rows: CapacityRow[] };
+  readonly slowdown?: SlowdownResult;
   readonly sweep: SweepRow[];
   readonly serial: { latencyMs: number; orders: number; rate?: Summary }[];
   /** Per latency, the worker shape with the highest median ordermanagement rate. */
@@ -92,7 +119,10 @@ export interface Summaries {
 }
 
 function allOutcomes(results: Results): Outcome<unknown>[] {
+  const c = results.capacity;
   return [
+    ...(c ? [...c.om, ...c.naive, ...c.bare, ...c.putCapacity] : []),
+    ...(results.slowdown ? [results.slowdown.run] : []),
     ...(results.throughput?.serial ?? []).flatMap((s) => s.runs),
     ...(results.throughput?.sweep ?? []).flatMap((p) => [...p.om, ...p.bare]),
     ...(results.stockLock?.points ?? []).flatMap((p) => [...p.lockOn, ...p.lockOff]),
@@ -124,8 +154,35 @@ const calls = (runs: readonly Outcome<ThroughputRun>[]) =>
 
 const exactRuns = (runs: readonly Outcome<ThroughputRun>[]) => {
   const measured = values(runs);
-  return { exact: measured.filter((r) => r.stockExact).length, of: measured.length };
+  return { exact: measured.filter((r) => r.upstream?.stockExact).length, of: measured.length };
 };
+
+function summarizeCapacity(c: CapacityResult): NonNullable<Summaries['capacity']> {
+  const clients: CapacityClient[] = ['om', 'naive', 'bare', 'putCapacity'];
+  const rows = clients.map((client): CapacityRow => {
+    const runs = c[client];
+    const measured = values(runs);
+    const perOrder = (pick: (u: NonNullable<ThroughputRun['upstream']>) => number) =>
+      summarize(measured.map((r) => (r.upstream ? pick(r.upstream) / r.orders : Number.NaN)));
+    return {
+      client,
+      rate: rate(runs),
+      ...(client === 'om' ? {} : { omOverThis: ratios(c.om, runs, (om, x) => om.ordersPerSecond / x.ordersPerSecond) }),
+      orderRequestsPerOrder: summarize(measured.map((r) => r.upstream?.orderRequestsPerOrder ?? Number.NaN)),
+      reads: perOrder((u) => u.orderReads),
+      writes: perOrder((u) => u.orderWrites),
+      listings: perOrder((u) => u.orderListings),
+      exact: exactRuns(runs),
+      blockedRight: {
+        ok: measured.filter((r) => r.upstream?.blockedWhileFitting === 0).length,
+        of: measured.length,
+      },
+      failures: runs.filter((o) => !o.ok).length,
+      disturbed: disturbed(runs),
+    };
+  });
+  return { orders: c.orders, bareConcurrency: c.bareConcurrency, rows };
+}
 
 export function summarizeResults(results: Results): Summaries {
   const t = results.throughput;
@@ -186,6 +243,8 @@ export function summarizeResults(results: Results): Summaries {
   const l = results.latency;
   const latRuns = values(l?.runs ?? []);
   return {
+    ...(results.capacity ? { capacity: summarizeCapacity(results.capacity) } : {}),
+    ...(results.slowdown ? { slowdown: results.slowdown } : {}),
     sweep,
     serial: (t?.serial ?? []).map((s) => ({ latencyMs: s.latencyMs, orders: s.orders, rate: rate(s.runs) })),
     best,

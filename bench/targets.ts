@@ -10,12 +10,46 @@ export interface TargetCheck {
 
 const fixed = (n: number, digits: number) => n.toFixed(digits);
 
+/** Issue 19's targets, in the shipped defaults against the capacity model. */
+function capacityTargets(s: Summaries): TargetCheck[] {
+  const rows = s.capacity?.rows ?? [];
+  const row = (client: string) => rows.find((r) => r.client === client);
+  const om = row('om');
+  const checks: TargetCheck[] = [];
+  for (const [client, name, min] of [
+    ['putCapacity', 'the PUT capacity', 0.85],
+    ['naive', 'the naive lane client', 1.3],
+  ] as const) {
+    const ratio = row(client)?.omOverThis?.median;
+    checks.push({
+      target: `capacity model: ≥ ${min} × ${name}`,
+      measured: ratio === undefined ? 'not measured' : `${fixed(ratio, 2)}× (median of per-run ratios)`,
+      pass: ratio === undefined ? undefined : ratio >= min,
+    });
+  }
+  const requests = om?.orderRequestsPerOrder?.max;
+  checks.push({
+    target: 'capacity model: ≤ 1.1 Order-API requests/order',
+    measured: requests === undefined ? 'not measured' : `${fixed(requests, 2)} in the worst run`,
+    pass: requests === undefined ? undefined : requests <= 1.1,
+  });
+  const right = om !== undefined && om.exact.of > 0;
+  checks.push({
+    target: 'capacity model: stock exact, none blocked wrongly',
+    measured: right
+      ? `stock exact in ${om.exact.exact} of ${om.exact.of} runs, no order blocked while it fitted in ${om.blockedRight.ok} of ${om.blockedRight.of}`
+      : 'not measured',
+    pass: right ? om.exact.exact === om.exact.of && om.blockedRight.ok === om.blockedRight.of : undefined,
+  });
+  return checks;
+}
+
 /**
  * The issue's targets for this 2-core machine, judged on medians. Throughput targets are judged on the
  * worker shape with the best median rate at that latency: the shape an operator would deploy.
  */
 export function checkTargets(s: Summaries): TargetCheck[] {
-  const checks: TargetCheck[] = [];
+  const checks: TargetCheck[] = [...capacityTargets(s)];
   for (const latencyMs of [0, 20]) {
     const best = s.best.find((b) => b.latencyMs === latencyMs);
     const ratio = best?.omOverBare?.median;

@@ -4,6 +4,7 @@ import type { CycleFanOut } from './cycle-log.ts';
 import { type MajorGc, maxLiveMb } from './gc-trace.ts';
 import { processMemoryMb } from './memory.ts';
 import { commandCalls } from './redis.ts';
+import type { UpstreamFigures } from './sim.ts';
 
 /** One measured run of a throughput pipeline (ordermanagement, the bare ceiling or the serial baseline). */
 export interface ThroughputRun {
@@ -18,8 +19,8 @@ export interface ThroughputRun {
   readonly redisCallsPerOrder?: Record<string, number>;
   /** ordermanagement only: the cycles that enqueued something, in order. */
   readonly cycles?: CycleFanOut[];
-  /** Whether the stock fell by exactly the shipped quantities (see bench/sim.ts). */
-  readonly stockExact?: boolean;
+  /** What the simulator saw: Order-API requests, whether the stock fell by exactly what shipped (bench/sim.ts). */
+  readonly upstream?: UpstreamFigures;
 }
 
 /** The commands that weigh most, per order: where Redis's share of the time goes. */

@@ -21,8 +21,10 @@ export interface StockLockResult {
 }
 
 export function stockLockWeight(settings: BenchSettings): number {
-  const { latencies, lockOrders, runs } = settings;
-  return runs * latencies.reduce((sum, l) => sum + 2 * estimate.startup + 2 * estimate.drain(lockOrders, l), 0);
+  const { comparisonLatencies, lockOrders, runs } = settings;
+  return (
+    runs * comparisonLatencies.reduce((sum, l) => sum + 2 * estimate.startup + 2 * estimate.drain(lockOrders, l), 0)
+  );
 }
 
 /**
@@ -31,9 +33,9 @@ export function stockLockWeight(settings: BenchSettings): number {
  * on the non-atomic simulator: what serializing costs, and that only it keeps the stock exact.
  */
 export async function runStockLock(ctx: BenchContext): Promise<StockLockResult> {
-  const { latencies, lockOrders, runs } = ctx.settings;
+  const { comparisonLatencies, lockOrders, runs } = ctx.settings;
   const concurrency = SHIPPED_CONCURRENCY;
-  const points: StockLockPoint[] = latencies.map((latencyMs) => ({
+  const points: StockLockPoint[] = comparisonLatencies.map((latencyMs) => ({
     latencyMs,
     concurrency,
     processes: 1,

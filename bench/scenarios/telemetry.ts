@@ -42,7 +42,7 @@ const METRIC_EXPORT_INTERVAL_MS = 10_000;
 export function telemetryWeight(settings: BenchSettings): number {
   const perLatency = (latencyMs: number) =>
     settings.runs * (4 * estimate.startup + 4.4 * estimate.drain(settings.orders, latencyMs));
-  return settings.latencies.reduce((sum, latencyMs) => sum + perLatency(latencyMs), 0);
+  return settings.comparisonLatencies.reduce((sum, latencyMs) => sum + perLatency(latencyMs), 0);
 }
 
 /**

@@ -127,6 +127,7 @@ async function handleOrders(ctx: Ctx): Promise<void> {
       return order ? sendJson(res, 200, order) : sendJson(res, 404, { error: 'Order not found' });
     }
     if (req.method === 'PUT') {
+      store.orderWrites += 1;
       if (simulatedFailure(ctx, 502, 'Simulated API error during order status update')) return;
       if (options.random() < (options.statusUpdateErrorRate ?? 0)) {
         store.statusUpdateFailures.push({ orderId: Number(byId[1]), decreasesSoFar: store.decreaseLog.length });

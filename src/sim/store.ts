@@ -51,6 +51,8 @@ export class SimStore {
   readonly listings = { total: 0, inFlight: 0, maxInFlight: 0 };
   /** GET /orders/<id> requests: how tests see whether workers trusted their listing or read the order again. */
   orderReads = 0;
+  /** PUT /orders/<id> requests: with reads and listings, what a client costs the Order API per order. */
+  orderWrites = 0;
   readonly #byStatus = new Map<OrderStatus, Set<number>>();
   #nextId = 1;
   /** Counts changes to what a snapshot holds, so a saver writes only when something changed. */

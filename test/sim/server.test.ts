@@ -90,6 +90,10 @@ describe('the simulated Order API keeps to the contract', () => {
     });
     expect(await call(sim.orderUrl, 'PUT', '/orders/2', '{"order_status":"shipped"}')).toMatchObject({ status: 200 });
     expect(store.countByStatus().registered).toBe(24);
+    expect(await call(sim.orderUrl, 'GET', '/orders/2')).toMatchObject({ status: 200 });
+    // What the bench counts per order: every status update and every read, whatever it answered.
+    expect(await call(sim.orderUrl, 'PUT', '/orders/999', '{"order_status":"shipped"}')).toMatchObject({ status: 404 });
+    expect({ writes: store.orderWrites, reads: store.orderReads }).toEqual({ writes: 3, reads: 1 });
     expect(await call(sim.orderUrl, 'POST', '/orders/', '{"wood_type":"elm","quantity":4}')).toMatchObject({
       status: 201,
       json: { id: 26, wood_type: 'elm', quantity: 4, order_status: 'registered' },
