@@ -26,9 +26,10 @@ import { createCycleProcessor } from './cycle.ts';
 import { createProcessOrderProcessor } from './process-order.ts';
 
 /**
- * The least time between two decreases of one wood type per process. Every decrease costs the Stock
- * API the same whatever its quantity; spaced so, a wood type costs it at most five requests a second
- * however many orders come, for at most this much more latency per order.
+ * The least time between two decreases of one wood type per process, while status updates queue for
+ * the Order API (then the orders wait anyway). Every decrease costs the Stock API the same whatever
+ * its quantity; spaced so, a wood type costs it at most five requests a second however many orders
+ * come.
  */
 const STOCK_BATCH_SPACING_MS = 200;
 
@@ -149,6 +150,7 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Work
     keysHonoured: config.stockIdempotencyKeys === 'honoured',
     maxBatch: config.stockBatchMax,
     batchSpacingMs: STOCK_BATCH_SPACING_MS,
+    holdBatches: upstream.ordersBusy,
     name,
     random,
     logger,

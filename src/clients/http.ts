@@ -254,6 +254,11 @@ export class JsonHttpClient {
     return json.value;
   }
 
+  /** Requests waiting for a permit now: this upstream is what the work waits for. */
+  get waiting(): number {
+    return this.#limiter?.queued ?? 0;
+  }
+
   close(): Promise<void> {
     this.#stopObserving();
     return this.#pool.close();

@@ -8,6 +8,8 @@ import { createStockApi, type StockApi } from './stock-api.ts';
 export interface Upstream {
   readonly orderApi: OrderApi;
   readonly stockApi: StockApi;
+  /** Whether requests to the Order API wait for a permit now: status updates are the bottleneck. */
+  ordersBusy(): boolean;
   close(): Promise<void>;
 }
 
@@ -30,6 +32,7 @@ export function createUpstream(
   return {
     orderApi: createOrderApi(orders),
     stockApi: createStockApi(stocks),
+    ordersBusy: () => orders.waiting > 0,
     async close() {
       await Promise.all([orders.close(), stocks.close()]);
     },

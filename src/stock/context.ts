@@ -29,12 +29,14 @@ export interface StockTakerOptions {
   /** Orders one request may cover. */
   readonly maxBatch: number;
   /**
-   * The least time between two decreases of one wood type from this process, in ms: under load the
-   * orders that arrive meanwhile share the next request, so the Stock API serves a few large
-   * decreases rather than one per order. An order arriving after a quiet spell goes at once, and a
-   * full batch never waits.
+   * The least time between two decreases of one wood type from this process, in ms, while
+   * `holdBatches` says the orders would wait anyway: the orders that arrive meanwhile share the next
+   * request, so the Stock API serves a few large decreases rather than one per order. An order
+   * arriving after a quiet spell goes at once, and a full batch never waits.
    */
   readonly batchSpacingMs: number;
+  /** Whether holding a batch back costs nothing: the orders' status updates queue for the Order API. */
+  readonly holdBatches: () => boolean;
   /** This worker's name (host:pid), recorded on each entry it sends. */
   readonly name: string;
   readonly random: Random;

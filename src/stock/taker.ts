@@ -71,10 +71,14 @@ export function createStockTaker(options: StockTakerOptions): StockTaker {
   /** Each order being taken now: a second take of it (its job run again by this process) joins the first. */
   const taking = new Map<number, Promise<Outcome>>();
 
-  /** Waits out the spacing since the wood type's last decrease, unless a full batch is already waiting. */
+  /**
+   * Waits out the spacing since the wood type's last decrease, while the orders would wait anyway
+   * (their status updates queue for the Order API) and no full batch waits. Otherwise it would only
+   * add latency, and cap a worker at its concurrency per spacing.
+   */
   async function spaced(woodType: WoodType, waiters: readonly Waiter[]): Promise<void> {
     const wait = (lastSent.get(woodType) ?? Number.NEGATIVE_INFINITY) + options.batchSpacingMs - performance.now();
-    if (wait <= 0 || waiters.length >= options.maxBatch) return;
+    if (wait <= 0 || waiters.length >= options.maxBatch || !options.holdBatches()) return;
     const full = new AbortController();
     wakers.set(woodType, () => full.abort());
     await sleep(wait, undefined, { signal: AbortSignal.any([closing.signal, full.signal]) }).catch(() => {});
