@@ -40,7 +40,8 @@ async function main(): Promise<number> {
   const startedAt = new Date();
   const started = performance.now();
   const neighbours = watchNeighbours();
-  const redis = await startRedisServer();
+  // AOF on, as the workers require of a production Redis (src/redis/durability.ts); bare BullMQ pays it too.
+  const redis = await startRedisServer({ appendOnly: true });
   const admin = benchRedis(redis.url, 'admin');
   // The bench's own Redis errors go to stderr: stdout carries only the report.
   const logger = createLogger('error', { role: 'bench' }, [

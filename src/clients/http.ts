@@ -166,7 +166,7 @@ export class JsonHttpClient {
             limit: state.limit,
             inFlight: state.inFlight,
             waiting: state.queued,
-            slowerThanUnloaded: Number(state.meanRatio.toFixed(1)),
+            slowerThanUnloaded: Number(state.ratio.toFixed(1)),
           }),
       });
     this.#stopObserving = limit && this.#limiter ? observeLimiter(limit.label, this.#limiter) : () => {};

@@ -25,8 +25,8 @@ export interface Saturation {
   readonly limit: number;
   readonly inFlight: number;
   readonly queued: number;
-  /** Mean time of the last window's answers over their baselines. */
-  readonly meanRatio: number;
+  /** Median time of the last window's answers over their baselines. */
+  readonly ratio: number;
 }
 
 export interface LimiterOptions {
@@ -46,7 +46,7 @@ export interface LimiterOptions {
 interface SampleWindow {
   readonly start: number;
   samples: number;
-  ratioSum: number;
+  readonly ratios: number[];
   overloads: number;
   limited: boolean;
   readonly busy: () => number;
@@ -70,6 +70,13 @@ const BUCKET_MS = 10_000;
 const BUCKETS = 3;
 const SATURATED_MS = 5000;
 const REPORT_EVERY_MS = 10 * 60_000;
+
+/** The middle value: a few answers delayed by this process's own pauses do not move it. */
+const median = (values: number[]): number => {
+  const sorted = values.toSorted((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? (sorted[middle] ?? 1) : ((sorted[middle - 1] ?? 1) + (sorted[middle] ?? 1)) / 2;
+};
 
 const eventLoopBusy = () => {
   const start = performance.eventLoopUtilization();
@@ -185,22 +192,22 @@ export class ConcurrencyLimiter {
     baseline.add(sample.ms, now);
     const window = this.#window;
     window.samples += 1;
-    window.ratioSum += sample.ms / Math.max(baseline.value ?? sample.ms, 0.001);
+    window.ratios.push(sample.ms / Math.max(baseline.value ?? sample.ms, 0.001));
     if (sample.overload) window.overloads += 1;
     if (window.samples < Math.max(MIN_SAMPLES, this.limit) && now - window.start < WINDOW_MAX_MS) return;
-    const meanRatio = window.ratioSum / window.samples;
+    const ratio = median(window.ratios);
     this.#state = nextLimit(
       this.#state,
       {
         samples: window.samples,
-        meanRatio,
+        ratio,
         overloads: window.overloads,
         limited: window.limited || this.queued > 0,
         busy: window.busy(),
       },
       { min: 1, max: this.#options.max },
     );
-    this.#lastRatio = meanRatio;
+    this.#lastRatio = ratio;
     this.#window = this.#newWindow();
   }
 
@@ -230,7 +237,7 @@ export class ConcurrencyLimiter {
   }
 
   #newWindow(): SampleWindow {
-    return { start: this.#now(), samples: 0, ratioSum: 0, overloads: 0, limited: false, busy: this.#busyMeter() };
+    return { start: this.#now(), samples: 0, ratios: [], overloads: 0, limited: false, busy: this.#busyMeter() };
   }
 
   /** Reports once when requests have been waiting for SATURATED_MS on end, then no more often than REPORT_EVERY_MS. */
@@ -247,7 +254,7 @@ export class ConcurrencyLimiter {
       limit: this.limit,
       inFlight: this.#inFlight,
       queued: this.queued,
-      meanRatio: this.#lastRatio,
+      ratio: this.#lastRatio,
     });
   }
 }

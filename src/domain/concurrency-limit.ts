@@ -4,8 +4,8 @@
  *
  * A delay-based rule in the family of TCP Vegas and Netflix's concurrency-limits: a request's time
  * against the fastest seen for its route (its baseline) says how much of the limit is queueing at the
- * upstream, `queue = limit × (1 − baseline / time)`. The limit grows while fewer than `alpha` requests
- * wait there and shrinks once more than `beta` do, so an upstream with a capacity (a threaded server
+ * upstream, `queue = limit × (1 − (1 + TOLERANCE) × baseline / time)`, `time` the window's median.
+ * The limit grows while fewer than `alpha` requests wait there and shrinks once more than `beta` do, so an upstream with a capacity (a threaded server
  * over SQLite) gets just enough requests to stay busy, while one that only adds latency gets as many as
  * the jobs can make. Timeouts, 429, 503 and 504 are overload whatever the times say: the limit falls by
  * a third. While this process's own event loop is saturated, times measure the process, not the
@@ -15,8 +15,8 @@
 export interface LimitWindow {
   /** Answers in the window. */
   readonly samples: number;
-  /** Mean of each answer's time over its route's baseline (1 when no queueing at all). */
-  readonly meanRatio: number;
+  /** Median of each answer's time over its route's baseline (1 when no queueing at all). */
+  readonly ratio: number;
   /** Timeouts and overload answers (429, 503, 504) in the window. */
   readonly overloads: number;
   /** Whether requests waited for a permit during the window: only then does more room help. */
@@ -39,6 +39,12 @@ export interface LimitBounds {
 /** Requests allowed to wait at the upstream: below ALPHA more help, above BETA they only add latency. */
 export const ALPHA = 2;
 export const BETA = 4;
+/**
+ * Answers up to this much slower than the baseline count as noise, not queueing: a loaded client's own
+ * event loop delays them by a few milliseconds, which on a fast upstream would otherwise hold the limit
+ * at ALPHA / jitter (15–20 against a 20 ms upstream). Envoy's adaptive concurrency keeps such a buffer.
+ */
+export const TOLERANCE = 0.25;
 /** An event loop busier than this makes answers late by itself. */
 export const BUSY = 0.9;
 /** Overload takes a third off the limit. */
@@ -50,7 +56,7 @@ export function nextLimit(state: LimitState, window: LimitWindow, bounds: LimitB
   if (window.samples === 0) return state;
   if (window.overloads > 0) return { limit: clamp(state.limit * BACK_OFF), slowStart: false };
   if (window.busy > BUSY) return state;
-  const queued = state.limit * (1 - 1 / Math.max(window.meanRatio, 1));
+  const queued = state.limit * Math.max(0, 1 - (1 + TOLERANCE) / window.ratio);
   if (queued > BETA) {
     // Down to what would leave the middle of the band waiting, at most halving in one window.
     const target = state.limit - queued + (ALPHA + BETA) / 2;
