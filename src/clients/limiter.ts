@@ -1,4 +1,4 @@
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { type LimitState, nextLimit, RollingMinimum } from '../domain/concurrency-limit.ts';
 import { NotSent } from '../errors.ts';
 import type { Random } from '../random.ts';
@@ -39,6 +39,8 @@ export interface LimiterOptions {
   readonly random: Random;
   /** Starts a measurement of how busy this process's event loop is; calling the result reads it (0..1). */
   readonly busyMeter?: () => () => number;
+  /** Starts a measurement of this process's mean event-loop delay; calling the result reads it (ms). */
+  readonly lagMeter?: () => () => number;
   readonly now?: () => number;
 }
 
@@ -46,10 +48,12 @@ export interface LimiterOptions {
 interface SampleWindow {
   readonly start: number;
   samples: number;
-  readonly ratios: number[];
+  /** Each answer's time with its route's baseline then. */
+  readonly times: { ms: number; baseline: number }[];
   overloads: number;
   limited: boolean;
   readonly busy: () => number;
+  readonly lag: () => number;
 }
 
 interface Waiter {
@@ -78,6 +82,19 @@ const median = (values: number[]): number => {
   return sorted.length % 2 === 1 ? (sorted[middle] ?? 1) : ((sorted[middle - 1] ?? 1) + (sorted[middle] ?? 1)) / 2;
 };
 
+/** One histogram for the process, never reset: each measurement takes the difference since its start. */
+let loopDelay: ReturnType<typeof monitorEventLoopDelay> | undefined;
+const eventLoopLag = () => {
+  if (loopDelay === undefined) {
+    loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
+  }
+  const histogram = loopDelay;
+  const total = () => (histogram.count === 0 ? 0 : histogram.mean * histogram.count);
+  const [count, sum] = [histogram.count, total()];
+  return () => (histogram.count > count ? (total() - sum) / (histogram.count - count) / 1e6 : 0);
+};
+
 const eventLoopBusy = () => {
   const start = performance.eventLoopUtilization();
   return () => performance.eventLoopUtilization(start).utilization;
@@ -92,6 +109,7 @@ export class ConcurrencyLimiter {
   readonly #options: LimiterOptions;
   readonly #now: () => number;
   readonly #busyMeter: () => () => number;
+  readonly #lagMeter: () => () => number;
   #state: LimitState;
   #inFlight = 0;
   readonly #waiting: Record<Priority, Waiter[]> = { first: [], normal: [] };
@@ -108,6 +126,7 @@ export class ConcurrencyLimiter {
     this.#options = options;
     this.#now = options.now ?? (() => performance.now());
     this.#busyMeter = options.busyMeter ?? eventLoopBusy;
+    this.#lagMeter = options.lagMeter ?? eventLoopLag;
     this.#state = { limit: Math.min(INITIAL_LIMIT, options.max), slowStart: true };
     this.#probeAt = this.#now() + PROBE_EVERY_MS * (0.5 + options.random());
     this.#window = this.#newWindow();
@@ -192,10 +211,12 @@ export class ConcurrencyLimiter {
     baseline.add(sample.ms, now);
     const window = this.#window;
     window.samples += 1;
-    window.ratios.push(sample.ms / Math.max(baseline.value ?? sample.ms, 0.001));
+    window.times.push({ ms: sample.ms, baseline: Math.max(baseline.value ?? sample.ms, 0.001) });
     if (sample.overload) window.overloads += 1;
     if (window.samples < Math.max(MIN_SAMPLES, this.limit) && now - window.start < WINDOW_MAX_MS) return;
-    const ratio = median(window.ratios);
+    // An answer is read as late as this process's event loop lags: that is not the upstream queueing.
+    const lag = window.lag();
+    const ratio = median(window.times.map(({ ms, baseline }) => Math.max(1, (ms - lag) / baseline)));
     this.#state = nextLimit(
       this.#state,
       {
@@ -208,6 +229,10 @@ export class ConcurrencyLimiter {
       { min: 1, max: this.#options.max },
     );
     this.#lastRatio = ratio;
+    if (process.env.OM_DEBUG_LIMIT)
+      process.stderr.write(
+        `LIMIT ${Math.round(now)} ${this.limit} ratio=${ratio.toFixed(2)} n=${window.samples} q=${this.queued} busy=${window.busy().toFixed(2)} ov=${window.overloads}\n`,
+      );
     this.#window = this.#newWindow();
   }
 
@@ -237,7 +262,15 @@ export class ConcurrencyLimiter {
   }
 
   #newWindow(): SampleWindow {
-    return { start: this.#now(), samples: 0, ratios: [], overloads: 0, limited: false, busy: this.#busyMeter() };
+    return {
+      start: this.#now(),
+      samples: 0,
+      times: [],
+      overloads: 0,
+      limited: false,
+      busy: this.#busyMeter(),
+      lag: this.#lagMeter(),
+    };
   }
 
   /** Reports once when requests have been waiting for SATURATED_MS on end, then no more often than REPORT_EVERY_MS. */

@@ -33,13 +33,22 @@ interface Run {
 async function drive(
   clock: VirtualClock,
   upstream: { call: () => Promise<void> },
-  options: { clients: number; seconds: number; max?: number; busy?: number; timeoutMs?: number },
+  options: {
+    clients: number;
+    seconds: number;
+    max?: number;
+    busy?: number;
+    /** This process's event-loop delay as the limiter's meter reads it, in ms. */
+    lag?: () => number;
+    timeoutMs?: number;
+  },
 ): Promise<Run> {
   const limiter = new ConcurrencyLimiter({
     max: options.max ?? 500,
     random: createRandom(7),
     now: () => clock.now(),
     busyMeter: () => () => options.busy ?? 0,
+    lagMeter: () => () => options.lag?.() ?? 0,
   });
   const perSecond: number[] = [];
   const limits: number[] = [];
@@ -94,6 +103,24 @@ describe('the concurrency limiter', () => {
     );
     expect(run.limits[0]).toBeGreaterThanOrEqual(400);
     expect(run.perSecond[1]).toBeGreaterThan(0.95 * 400 * (1000 / 20));
+  });
+
+  it.each([
+    { meter: 'reads its own lag', grows: true },
+    { meter: 'reads no lag', grows: false },
+  ])('takes its own event-loop delay out of answer times when it $meter', async ({ grows }) => {
+    // A 20 ms upstream; from 2 s on, this loaded process reads every answer 12 ms late.
+    const clock = new VirtualClock();
+    const late = () => clock.now() >= 2000;
+    const run = await drive(
+      clock,
+      delayUpstream(clock, () => (late() ? 32 : 20)),
+      { clients: 400, seconds: 6, lag: () => (grows && late() ? 12 : 0) },
+    );
+    expect(run.limits[1]).toBeGreaterThanOrEqual(400);
+    // 32 / 20 looks like 40 % queueing at the upstream: without the lag the limit falls to a few dozen.
+    if (grows) expect(Math.min(...run.limits.slice(2))).toBeGreaterThanOrEqual(400);
+    else expect(Math.min(...run.limits.slice(2))).toBeLessThan(100);
   });
 
   it('holds the limit while its own event loop is saturated, since answer times then measure the process', async () => {
