@@ -229,10 +229,6 @@ export class ConcurrencyLimiter {
       { min: 1, max: this.#options.max },
     );
     this.#lastRatio = ratio;
-    if (process.env.OM_DEBUG_LIMIT)
-      process.stderr.write(
-        `LIMIT ${Math.round(now)} ${this.limit} ratio=${ratio.toFixed(2)} n=${window.samples} q=${this.queued} busy=${window.busy().toFixed(2)} ov=${window.overloads}\n`,
-      );
     this.#window = this.#newWindow();
   }
 
