@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vites
 import { CYCLE_JOB, orderJobId } from '../../src/queue/jobs.ts';
 import { createRandom } from '../../src/random.ts';
 import { artifactPath } from '../helpers/artifacts.ts';
-import { AUTH, launchChromium, makeWaitForPerson, startTestBoard, type TestBoard } from '../helpers/board.ts';
+import { AUTH, boardWithOrderWaiting, launchChromium, startTestBoard, type TestBoard } from '../helpers/board.ts';
 import { startGate } from '../helpers/gate.ts';
 import { type RunningPipeline, type SimHarness, startPipeline, startSim, testConfig } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -234,20 +234,8 @@ describe('an order waiting for a person, answered in headless Chromium', () => {
   });
   afterAll(() => browser?.close());
 
-  async function waiting() {
-    const h = await startSim(
-      { orders: 2, stock: STOCK },
-      { errorRate: 0, decreaseAnswerDelayMs: 2500, honourIdempotencyKey: false },
-    );
-    onTestFinished(() => h.sim.close());
-    const p = await startPipeline(testConfig(h.sim, { HTTP_TIMEOUT_MS: '150' }));
-    onTestFinished(() => p.close());
-    const facts = await makeWaitForPerson(h, p, 1);
-    return { h, p, facts, board: await startTestBoard(p) };
-  }
-
   it('is listed, shows the facts, and "was decreased" sets its status without taking the stock again', async () => {
-    const { h, p, facts, board } = await waiting();
+    const { h, p, facts, board } = await boardWithOrderWaiting();
     const { page, seen, sameOrigin } = await browse(browser, board);
     await page.goto(board.url);
     await page.locator('.om-search').getByRole('link', { name: 'Orders waiting for a person' }).click();
@@ -274,7 +262,7 @@ describe('an order waiting for a person, answered in headless Chromium', () => {
   });
 
   it('answered from two tabs at once, one answer counts and the other tab says why', async () => {
-    const { h, facts, board } = await waiting();
+    const { h, facts, board } = await boardWithOrderWaiting();
     const { context } = await browse(browser, board);
     const tabs = await Promise.all([context.newPage(), context.newPage()]);
     for (const tab of tabs) {

@@ -1,7 +1,7 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { enqueueOrders } from '../../src/queue/enqueue.ts';
 import { orderJobId } from '../../src/queue/jobs.ts';
-import { type Answer, makeWaitForPerson, startTestBoard } from '../helpers/board.ts';
+import { type Answer, boardWithOrderWaiting, startTestBoard } from '../helpers/board.ts';
 import { runCli } from '../helpers/cli.ts';
 import {
   attribute,
@@ -52,15 +52,12 @@ describe('concurrent replays and answers of one order', () => {
   });
 
   it('"was decreased", "was not decreased" and plain replays at once: one answer counts, the stock follows it', async () => {
-    const h = await startSim(
-      { orders: 2, stock: STOCK },
-      { errorRate: 0, decreaseAnswerDelayMs: 2500, honourIdempotencyKey: false },
-    );
-    onTestFinished(() => h.sim.close());
-    const p = await startPipeline(testConfig(h.sim, { HTTP_TIMEOUT_MS: '150' }));
-    onTestFinished(() => p.close());
-    const { quantity, level } = await makeWaitForPerson(h, p, 1);
-    const board = await startTestBoard(p);
+    const {
+      h,
+      p,
+      facts: { quantity, level },
+      board,
+    } = await boardWithOrderWaiting();
     const paths = Array.from({ length: 18 }, (_, i) =>
       i % 3 === 2 ? '' : `?assume=${i % 3 === 0 ? 'decreased' : 'not-decreased'}`,
     );

@@ -9,7 +9,7 @@ import type { Listening } from '../../src/listen.ts';
 import { enqueueOrders } from '../../src/queue/enqueue.ts';
 import { orderJobId } from '../../src/queue/jobs.ts';
 import { type ReplayRetries, replayRetries } from '../../src/queue/replay.ts';
-import type { RunningPipeline, SimHarness } from './pipeline.ts';
+import { type RunningPipeline, type SimHarness, startPipeline, startSim, testConfig } from './pipeline.ts';
 import { waitFor } from './wait.ts';
 
 export const AUTH: Credentials = { user: 'admin', password: 'correct horse' };
@@ -99,6 +99,23 @@ export async function makeWaitForPerson(
   });
   h.options.decreaseAnswerDelayMs = 0;
   return { quantity: order.quantity, level: h.store.stock.get('oak') ?? 0 };
+}
+
+/**
+ * A pipeline whose order 1 (of 2, every wood type at 100) waits for a person: its decrease is answered
+ * after the 150 ms timeout and its level cannot tell. With a board on it.
+ */
+export async function boardWithOrderWaiting() {
+  const stock = { oak: 100, maple: 100, birch: 100, elm: 100, pine: 100 };
+  const h = await startSim(
+    { orders: 2, stock },
+    { errorRate: 0, decreaseAnswerDelayMs: 2500, honourIdempotencyKey: false },
+  );
+  onTestFinished(() => h.sim.close());
+  const p = await startPipeline(testConfig(h.sim, { HTTP_TIMEOUT_MS: '150' }));
+  onTestFinished(() => p.close());
+  const facts = await makeWaitForPerson(h, p, 1);
+  return { h, p, facts, board: await startTestBoard(p) };
 }
 
 export const CHROMIUM = '/usr/bin/chromium';
