@@ -160,10 +160,12 @@ describe('ordermanagement replay', () => {
     // Every status update is refused (a misconfigured proxy): the job fails after the stock was taken.
     await setup({ errorRate: 0, statusUpdateErrorRate: 1, statusUpdateErrorStatus: 403, honourIdempotencyKey: false });
     await enqueueOrders(p.queues, [1]);
-    const failed = await waitFor('the job to fail', async () => {
-      const job = await p.queues.orders.getJob(orderJobId(1));
-      return (await job?.getState()) === 'failed' ? job : undefined;
-    });
+    // The state first, then the job: a job read before it failed has no failedReason, whatever its state says later.
+    const failed = await waitFor('the job to fail', async () =>
+      (await p.queues.orders.getJobState(orderJobId(1))) === 'failed'
+        ? p.queues.orders.getJob(orderJobId(1))
+        : undefined,
+    );
     expect(failed.failedReason).toContain('answered 403');
     expect(await p.ledger.order(1)).toMatchObject({ state: 'taken', outcome: 'shipped' });
     expect(h.store.orders.get(1)?.order_status).toBe('registered');
