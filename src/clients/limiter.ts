@@ -47,7 +47,6 @@ export interface LimiterOptions {
 /** The answers since the limit last moved. */
 interface SampleWindow {
   readonly start: number;
-  samples: number;
   /** Each answer's time with its route's baseline then. */
   readonly times: { ms: number; baseline: number }[];
   overloads: number;
@@ -210,17 +209,16 @@ export class ConcurrencyLimiter {
     }
     baseline.add(sample.ms, now);
     const window = this.#window;
-    window.samples += 1;
     window.times.push({ ms: sample.ms, baseline: Math.max(baseline.value ?? sample.ms, 0.001) });
     if (sample.overload) window.overloads += 1;
-    if (window.samples < Math.max(MIN_SAMPLES, this.limit) && now - window.start < WINDOW_MAX_MS) return;
+    if (window.times.length < Math.max(MIN_SAMPLES, this.limit) && now - window.start < WINDOW_MAX_MS) return;
     // An answer is read as late as this process's event loop lags: that is not the upstream queueing.
     const lag = window.lag();
     const ratio = median(window.times.map(({ ms, baseline }) => Math.max(1, (ms - lag) / baseline)));
     this.#state = nextLimit(
       this.#state,
       {
-        samples: window.samples,
+        samples: window.times.length,
         ratio,
         overloads: window.overloads,
         limited: window.limited || this.queued > 0,
@@ -260,7 +258,6 @@ export class ConcurrencyLimiter {
   #newWindow(): SampleWindow {
     return {
       start: this.#now(),
-      samples: 0,
       times: [],
       overloads: 0,
       limited: false,
