@@ -1,7 +1,6 @@
 import { Readable } from 'node:stream';
-import type { Browser } from 'playwright-core';
 import { request } from 'undici';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { startRedisServer } from '../../cli/redis-server.ts';
 import { startBoard } from '../../src/board/server.ts';
 import { createUpstream } from '../../src/clients/upstream.ts';
@@ -11,7 +10,7 @@ import { CYCLE_JOB, orderJobId } from '../../src/queue/jobs.ts';
 import { createQueues } from '../../src/queue/queues.ts';
 import { replayRetries } from '../../src/queue/replay.ts';
 import { artifactPath } from '../helpers/artifacts.ts';
-import { AUTH, basic, launchChromium, startTestBoard, type TestBoard } from '../helpers/board.ts';
+import { AUTH, basic, launchChromium, startTestBoard, type TestBoard, useChromium } from '../helpers/board.ts';
 import {
   attribute,
   ledgerOf,
@@ -50,22 +49,18 @@ async function boardWithFailedCycle(readOnly = false): Promise<string> {
 const api = (method: string, path: string, auth = true) => board.api(method, path, { auth });
 
 describe('Bull Board in headless Chromium', () => {
-  let browser: Browser;
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(() => browser?.close());
+  const browser = useChromium();
 
   it('asks for credentials, then shows both queues, a cycle with its children, and retries a failed job', async () => {
     const cycleId = await boardWithFailedCycle();
-    const anonymous = await browser.newPage();
+    const anonymous = await browser().newPage();
     const refused = anonymous.waitForResponse(board.url);
     // Chromium ends a navigation answered 401 without a way to log in as an error; the answer is what counts.
     await anonymous.goto(board.url).catch(() => undefined);
     expect((await refused).status()).toBe(401);
     await anonymous.close();
 
-    const context = await browser.newContext({
+    const context = await browser().newContext({
       httpCredentials: { username: AUTH.user, password: AUTH.password },
       viewport: { width: 1400, height: 1000 },
     });

@@ -1,20 +1,15 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { CYCLE_SCHEDULER_ID } from '../../src/queue/jobs.ts';
 import { upsertCycleScheduler } from '../../src/queue/scheduler.ts';
 import { artifactPath } from '../helpers/artifacts.ts';
-import { AUTH, launchChromium, startTestBoard } from '../helpers/board.ts';
+import { AUTH, startTestBoard, useChromium } from '../helpers/board.ts';
 import { startPipeline, startSim, testConfig } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const CYCLES = 45;
 
 describe('the first page of completed cycles in headless Chromium', () => {
-  let browser: Browser;
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(() => browser?.close());
+  const browser = useChromium();
 
   it(`holds the cycle that did the work after ${CYCLES} cycles of 1 s: 300 orders, each cycle saying what it did`, async () => {
     // Birch runs short: the cycle that did the work ships most orders and blocks some.
@@ -43,7 +38,7 @@ describe('the first page of completed cycles in headless Chromium', () => {
     // Besides it, at most the latest empty cycle, not yet removed by the next one.
     expect(listed.length).toBeLessThanOrEqual(2);
 
-    const context = await browser.newContext({
+    const context = await browser().newContext({
       httpCredentials: { username: AUTH.user, password: AUTH.password },
       viewport: { width: 1280, height: 800 },
     });

@@ -1,9 +1,9 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { CYCLE_JOB, orderJobId } from '../../src/queue/jobs.ts';
 import { createRandom } from '../../src/random.ts';
 import { artifactPath } from '../helpers/artifacts.ts';
-import { AUTH, boardWithOrderWaiting, launchChromium, startTestBoard, type TestBoard } from '../helpers/board.ts';
+import { AUTH, boardWithOrderWaiting, startTestBoard, type TestBoard, useChromium } from '../helpers/board.ts';
 import { startGate } from '../helpers/gate.ts';
 import { type RunningPipeline, type SimHarness, startPipeline, startSim, testConfig } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -196,16 +196,13 @@ async function browse(browser: Browser, board: TestBoard) {
 
 const text = async (page: Page) => (await page.locator('body').textContent()) ?? '';
 
-describe('the order pages in headless Chromium', () => {
-  let browser: Browser;
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(() => browser?.close());
+/** One browser for both Chromium suites below. */
+const browser = useChromium();
 
+describe('the order pages in headless Chromium', () => {
   it("find an order from Bull Board's search box: its jobs, its cycle and its decrease, all from the board's origin", async () => {
     const { board, cycleId } = await failedCycle();
-    const { page, seen, sameOrigin } = await browse(browser, board);
+    const { page, seen, sameOrigin } = await browse(browser(), board);
     await page.goto(board.url);
     await page.locator('.om-search input[name=id]').fill('2');
     await page.locator('.om-search button').click();
@@ -228,15 +225,9 @@ describe('the order pages in headless Chromium', () => {
 });
 
 describe('an order waiting for a person, answered in headless Chromium', () => {
-  let browser: Browser;
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(() => browser?.close());
-
   it('is listed, shows the facts, and "was decreased" sets its status without taking the stock again', async () => {
     const { h, p, facts, board } = await boardWithOrderWaiting();
-    const { page, seen, sameOrigin } = await browse(browser, board);
+    const { page, seen, sameOrigin } = await browse(browser(), board);
     await page.goto(board.url);
     await page.locator('.om-search').getByRole('link', { name: 'Orders waiting for a person' }).click();
     await page.waitForURL(`${board.url}/orders`);
@@ -263,7 +254,7 @@ describe('an order waiting for a person, answered in headless Chromium', () => {
 
   it('answered from two tabs at once, one answer counts and the other tab says why', async () => {
     const { h, facts, board } = await boardWithOrderWaiting();
-    const { context } = await browse(browser, board);
+    const { context } = await browse(browser(), board);
     const tabs = await Promise.all([context.newPage(), context.newPage()]);
     for (const tab of tabs) {
       await tab.goto(`${board.url}/orders/1`);
