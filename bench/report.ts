@@ -84,7 +84,7 @@ function capacity({ summaries: s }: ReportInput): string {
       ],
       rows,
     ),
-    'Simulator: referenceCapacity() (processor sharing per API: GET /orders/<id> 2.1 ms, PUT 5.5 ms, POST /stocks/decrease',
+    'Simulator: referenceCapacity() (one request at a time per API, in 5 ms turns: GET /orders/<id> 2.1 ms, PUT 5.5 ms, POST /stocks/decrease',
     '8.5 ms, a page 1 ms + 0.012 ms per order; each connection closed after its answer), decreases not atomic, no simulated',
     "failures, the demo's stock (oak, maple, pine: exactly their demand; birch: half; elm: none). Clock: from spawning the",
     'process until no order is registered, start-up included. ordermanagement: node <image options> cli/ordermanagement.ts',

@@ -39,7 +39,7 @@ export function capacityWeight(settings: BenchSettings): number {
 }
 
 /**
- * The headline. Against the reference services' capacity model (the simulator's processor-sharing
+ * The headline. Against the reference services' capacity model (the simulator's round-robin
  * model, decreases not atomic, the demo's short stock), side by side in each run, each on a fresh
  * simulator: ordermanagement in the shipped defaults, a naive exact client, the bare BullMQ ceiling
  * and the Order API's PUT capacity. The four rotate places from run to run.

@@ -29,29 +29,29 @@ describe('the next concurrency limit', () => {
   });
 
   it('holds while the estimated queue at the upstream is between ALPHA and BETA', () => {
-    // 8 × (1 − 1.25/2) = 3 requests queued.
+    // 24 × (1 − 1.25/2) = 9 requests queued.
     expect(TOLERANCE).toBe(0.25);
-    expect(ALPHA).toBeLessThan(3);
-    expect(BETA).toBeGreaterThan(3);
-    expect(nextLimit({ limit: 8, slowStart: true }, window({ ratio: 2 }), bounds)).toEqual({
-      limit: 8,
+    expect(ALPHA).toBeLessThan(9);
+    expect(BETA).toBeGreaterThan(9);
+    expect(nextLimit({ limit: 24, slowStart: true }, window({ ratio: 2 }), bounds)).toEqual({
+      limit: 24,
       slowStart: false,
     });
   });
 
   it('shrinks towards the middle of the band when more queue, at most halving in one window', () => {
-    // 20 × (1 − 1.25/2.5) = 10 queued: down to 20 − 10 + 3 = 13.
-    expect(nextLimit({ limit: 20, slowStart: false }, window({ ratio: 2.5 }), bounds).limit).toBeCloseTo(13);
-    // 100 × (1 − 1.25/50) = 97.5 queued: 5.5 would be the target, but no more than half goes at once.
+    // 40 × (1 − 1.25/2.5) = 20 queued: down to 40 − 20 + 9 = 29.
+    expect(nextLimit({ limit: 40, slowStart: false }, window({ ratio: 2.5 }), bounds).limit).toBeCloseTo(29);
+    // 100 × (1 − 1.25/50) = 97.5 queued: 11.5 would be the target, but no more than half goes at once.
     expect(nextLimit({ limit: 100, slowStart: false }, window({ ratio: 50 }), bounds).limit).toBe(50);
   });
 
   it('takes answers up to TOLERANCE slower than the baseline for noise, not queueing', () => {
     // A loaded client's own event loop adds a few ms to a 20 ms upstream: without the tolerance,
-    // 40 × (1 − 1/1.2) ≈ 6.7 would count as queued and shrink the limit.
-    expect(nextLimit({ limit: 40, slowStart: false }, window({ ratio: 1.2 }), bounds).limit).toBe(41);
-    // Past the tolerance it is queueing again: 40 × (1 − 1.25/1.5) ≈ 6.7 queued.
-    expect(nextLimit({ limit: 40, slowStart: false }, window({ ratio: 1.5 }), bounds).limit).toBeLessThan(40);
+    // 80 × (1 − 1/1.2) ≈ 13.3 would count as queued and shrink the limit.
+    expect(nextLimit({ limit: 80, slowStart: false }, window({ ratio: 1.2 }), bounds).limit).toBe(81);
+    // Past the tolerance it is queueing again: 80 × (1 − 1.25/1.5) ≈ 13.3 queued.
+    expect(nextLimit({ limit: 80, slowStart: false }, window({ ratio: 1.5 }), bounds).limit).toBeLessThan(80);
   });
 
   it('cuts a third on timeouts and overload answers, whatever the times', () => {

@@ -188,7 +188,7 @@ describe('simulated failures', () => {
 });
 
 describe('the simulator with the reference services’ capacity', () => {
-  it('serves one request’s worth of work at a time, shared by all in flight, and closes each connection', async () => {
+  it('serves one request’s worth of work at a time and closes each connection', async () => {
     const { sim } = await start({ capacity: referenceCapacity() });
     const one = await call(sim.orderUrl, 'GET', '/orders/1');
     expect(one.status).toBe(200);

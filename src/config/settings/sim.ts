@@ -33,7 +33,7 @@ export const simSettings = {
     env: 'SIM_LATENCY_MS',
   },
   simCapacity: {
-    doc: "Simulator: reference serves requests with the reference services' capacity (each API one request's worth of work at a time, shared by all in flight: PUT /orders/<id> about 180/s, POST /stocks/decrease about 117/s); none answers as fast as it can.",
+    doc: "Simulator: reference serves requests with the reference services' capacity (each API works on one request at a time, in 5 ms turns like Python's interpreter lock: PUT /orders/<id> about 180/s, POST /stocks/decrease about 117/s); none answers as fast as it can.",
     format: ['reference', 'none'],
     default: 'reference',
     env: 'SIM_CAPACITY',
