@@ -142,7 +142,7 @@ function slowdown({ summaries: s }: ReportInput): string {
     ),
     `${step > 1 ? `Every ${step} s of ${samples.length}; all in results.json and slowdown.svg. ` : ''}Backlog ${num(orders)} registered orders; scraped from the worker's /metrics every second (${missedScrapes} scrapes unanswered).`,
     `Mean orders/s: ${num(phase(0, before))} before (start-up included), ${num(phase(before, before + slow))} while ×${d.factor}, ${num(phase(before + slow, before + slow + after))} after.`,
-    "PUT p50: median answer time of PUT /orders/<id> in that second, from the worker's http_client_request_duration histogram",
+    "PUT p50: median answer time of PUT /orders/<id> in that second, from the worker's ordermanagement_upstream_request_duration_seconds histogram",
     '(interpolated within its buckets: 0.1–0.25 s is one bucket).',
   ].join('\n');
 }

@@ -91,7 +91,6 @@ function slowdownOnce(ctx: BenchContext): Promise<SlowdownRun> {
     const bench = await startBenchSim(cleanup, { orders, latencyMs: 0, seed: ctx.settings.seed, capacity });
     const port = await freePort();
     const config = shippedConfig(ctx, bench.sim, { METRICS_PORT: String(port) });
-    const orderPort = new URL(bench.sim.orderUrl).port;
     const url = `http://127.0.0.1:${port}/metrics`;
     const started = performance.now();
     const child = spawnOm(cleanup, config, 'start', 'ordermanagement start', {
@@ -113,7 +112,10 @@ function slowdownOnce(ctx: BenchContext): Promise<SlowdownRun> {
       const metrics = await scrape(url, 800);
       if (metrics === undefined) missedScrapes += 1;
       const put = metrics
-        ? buckets(metrics, 'http_client_request_duration', { server_port: orderPort, http_request_method: 'PUT' })
+        ? buckets(metrics, 'ordermanagement_upstream_request_duration_seconds', {
+            upstream: 'order',
+            route: 'PUT /orders/:id',
+          })
         : undefined;
       const p50 = put ? quantileBetween(lastPut, put, 0.5) : undefined;
       if (put) lastPut = put;

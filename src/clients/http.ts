@@ -4,7 +4,7 @@ import { classifyNetworkError, classifyResponse, type Endpoint, mayHaveBeenSent 
 import { type FailureKind, NotSent, UpstreamError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { Random } from '../random.ts';
-import { observeLimiter, permitWait } from '../telemetry/metrics.ts';
+import { observeLimiter, permitWait, requestDuration } from '../telemetry/metrics.ts';
 import { ConcurrencyLimiter, type Priority, type Sample } from './limiter.ts';
 import { stalledSince, watchForStalls } from './stall.ts';
 
@@ -133,6 +133,8 @@ export class JsonHttpClient {
   readonly #name: string;
   readonly #timeoutMs: number;
   readonly #limiter: ConcurrencyLimiter | undefined;
+  /** The upstream's name in metrics. */
+  readonly #label: string;
   readonly #stopObserving: () => void;
   /** Basic auth from the base URL's user:password, which the pool (origin only) would drop. */
   readonly #authorization: Record<string, string>;
@@ -155,6 +157,7 @@ export class JsonHttpClient {
       maxResponseSize: MAX_RESPONSE_BYTES,
     }).compose(sendCheck);
     const { limit } = options;
+    this.#label = limit?.label ?? name;
     this.#limiter =
       limit &&
       new ConcurrencyLimiter({
@@ -232,6 +235,8 @@ export class JsonHttpClient {
         unanswered: mayHaveBeenSent(error),
       });
     } finally {
+      // An unnamed route is labelled by its method alone: paths hold ids, which no metric label should.
+      if (sample) requestDuration.record(sample.ms / 1000, { upstream: this.#label, route: req.route ?? req.method });
       permit?.release(sample);
     }
   }

@@ -191,6 +191,16 @@ export const permitWait = meter.createHistogram('ordermanagement.upstream.permit
   advice: { explicitBucketBoundaries: [0.001, ...SECONDS] },
 });
 
+/**
+ * Every answer's time, traced or not: the undici instrumentation's http.client.request.duration covers
+ * only requests inside a recording span, so with traces sampled or exported nowhere it says little.
+ */
+export const requestDuration = meter.createHistogram('ordermanagement.upstream.request_duration_seconds', {
+  description: 'How long a request to an upstream took, from sending it to the last byte of its answer or its timeout',
+  unit: 's',
+  advice: { explicitBucketBoundaries: [0.001, 0.0025, ...SECONDS] },
+});
+
 const limitGauge = meter.createObservableGauge('ordermanagement.upstream.concurrency_limit', {
   description: 'Requests to an upstream this process lets be in flight at once, as adapted to its answers',
   unit: '{request}',

@@ -97,3 +97,39 @@ describe('the metrics endpoint while Redis is down', () => {
     expect(during.text).toMatch(/^ordermanagement_queue_depth\{[^}]*queue="orders"[^}]*state="waiting"[^}]*\} 0$/m);
   });
 });
+
+describe('the metrics endpoint with traces exported nowhere (the shipped defaults)', () => {
+  it('still gives every upstream request’s time, by upstream and route', async () => {
+    const h = await startSim({ orders: 3, stock: { oak: 100, maple: 100, birch: 100, elm: 100, pine: 100 } });
+    onTestFinished(() => h.sim.close());
+    const metricsPort = await freePort();
+    const proc = spawnCli(['start'], {
+      ...childEnv(testConfig(h.sim, { INTERVAL_SECONDS: '60' })),
+      METRICS_PORT: String(metricsPort),
+    });
+    await waitFor('the orders to ship', () => h.store.countByStatus().shipped === 3, { timeoutMs: 30_000 });
+    let text = '';
+    const count = (upstream: string, route: string) =>
+      text
+        .split('\n')
+        .find(
+          (line) =>
+            line.startsWith('ordermanagement_upstream_request_duration_seconds_count{') &&
+            line.includes(`upstream="${upstream}"`) &&
+            line.includes(`route="${route}"`),
+        )
+        ?.split(' ')
+        .at(-1);
+    // The simulator counts an order shipped before its answer reaches the worker: scrape until it is recorded.
+    await waitFor('the three PUTs in the scrape', async () => {
+      text = await (await request(`http://127.0.0.1:${metricsPort}/metrics`)).body.text();
+      return count('order', 'PUT /orders/:id') === '3';
+    });
+    expect(Number(count('order', 'GET /orders/status/registered'))).toBeGreaterThanOrEqual(1);
+    expect(Number(count('stock', 'POST /stocks/decrease'))).toBeGreaterThanOrEqual(1);
+    // The instrumentation's histogram records only requests inside a recording span: none here.
+    expect(text).not.toMatch(/^http_client_request_duration_seconds_count\{/m);
+    proc.child.kill('SIGTERM');
+    expect(await proc.exited).toBe(0);
+  });
+});
