@@ -70,6 +70,9 @@ export function parseRetryAfter(value: string | string[] | undefined, now = Date
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
+/** undici's own timeouts, besides the whole request's (an AbortSignal's TimeoutError). */
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+
 /** Answers that say the upstream is overloaded rather than failing at random. */
 const OVERLOADED = new Set([429, 503, 504]);
 
@@ -189,6 +192,7 @@ export class JsonHttpClient {
         throw notSent(what, error);
       });
     let sample: Sample | undefined;
+    let outcome: 'answered' | 'timeout' | 'failed' = 'failed';
     const route = req.route ?? `${req.method} ${req.path}`;
     const sentAt = performance.now();
     const handed = { value: false };
@@ -220,6 +224,7 @@ export class JsonHttpClient {
       const text = await response.body.text();
       const { statusCode } = response;
       sample = { route, ms: performance.now() - sentAt, overload: OVERLOADED.has(statusCode) };
+      outcome = 'answered';
       const retryAfterMs =
         statusCode === 429 || statusCode === 503 ? parseRetryAfter(response.headers['retry-after']) : undefined;
       return { statusCode, text, json: parseJson(text), what, retryAfterMs };
@@ -229,15 +234,21 @@ export class JsonHttpClient {
       if (!handed.value && isAbort(error)) throw notSent(what, new NotSent('its time ran out before it left'));
       const code = (error as { code?: string }).code;
       const kind = code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE' ? 'permanent' : classifyNetworkError(error);
-      if ((error as Error).name === 'TimeoutError') sample = { route, ms: performance.now() - sentAt, overload: true };
+      const timedOut = (error as Error).name === 'TimeoutError';
+      if (timedOut) sample = { route, ms: performance.now() - sentAt, overload: true };
+      if (timedOut || (code !== undefined && TIMEOUT_CODES.has(code))) outcome = 'timeout';
       throw new UpstreamError(kind, `${what} failed: ${(error as Error).message}${code ? ` (${code})` : ''}`, {
         cause: error,
         unanswered: mayHaveBeenSent(error),
       });
     } finally {
-      // An unnamed route is labelled by its method alone: paths hold ids, which no metric label should.
-      if (sample) requestDuration.record(sample.ms / 1000, { upstream: this.#label, route: req.route ?? req.method });
       permit?.release(sample);
+      // Every request that left, answered or not. An unnamed route is labelled by its method alone:
+      // paths hold ids, which no metric label should.
+      if (handed.value) {
+        const seconds = (sample?.ms ?? performance.now() - sentAt) / 1000;
+        requestDuration.record(seconds, { upstream: this.#label, route: req.route ?? req.method, outcome });
+      }
     }
   }
 

@@ -29,7 +29,7 @@ export interface CapacityModel {
   readonly serviceMs: ServiceTimes;
   /** How much each further request in flight slows every request down (0.0016: ×1.4 at 256). */
   readonly contention: number;
-  /** The most service time one request gets before the next in line has its turn (the interpreter's switch interval). */
+  /** The most wall-clock ms one request is served before the next in line has its turn (the interpreter's switch interval). */
   readonly sliceMs: number;
   /** Multiplies every service time: 10 makes the service ten times slower (a test may change it while it runs). */
   slowdown: number;
@@ -65,15 +65,17 @@ const realClock: Clock = {
 };
 
 interface Job {
+  /** Work left, in ms of the service's own time (before contention and slowdown). */
   remaining: number;
-  /** What is left of its current turn. */
+  /** Wall-clock ms left of its current turn. */
   turn: number;
   readonly done: () => void;
 }
 
 /**
- * One service's interpreter: requests take turns of at most `sliceMs` of work, in the order they came.
- * Time is kept from the clock, so late timers do not lose capacity: work is accounted for by the clock.
+ * One service's interpreter: requests take turns of at most `sliceMs` of wall-clock time, in the order
+ * they came. Time is kept from the clock, so late timers do not lose capacity, and a timer fires at
+ * least every turn, so a change of `slowdown` counts from within one turn of when it was made.
  */
 export class SharedProcessor {
   readonly #model: CapacityModel;
@@ -84,6 +86,8 @@ export class SharedProcessor {
   #timer: unknown;
 
   constructor(model: CapacityModel, clock: Clock = realClock) {
+    if (!(model.sliceMs > 0 && Number.isFinite(model.sliceMs)))
+      throw new RangeError(`capacity model: sliceMs must be a positive number of ms, not ${model.sliceMs}`);
     this.#model = model;
     this.#clock = clock;
     this.#last = clock.now();
@@ -96,17 +100,20 @@ export class SharedProcessor {
 
   /** Resolves once `workMs` of this service's time has been spent on the request. */
   serve(workMs: number): Promise<void> {
+    if (!Number.isFinite(workMs)) throw new RangeError(`capacity model: work must be a number of ms, not ${workMs}`);
     this.#advance();
     return new Promise((resolve) => {
-      const remaining = Math.max(workMs, 0);
-      this.#jobs.push({ remaining, turn: Math.min(remaining, this.#model.sliceMs), done: resolve });
+      this.#jobs.push({ remaining: Math.max(workMs, 0), turn: this.#model.sliceMs, done: resolve });
       this.#schedule();
     });
   }
 
   /** Wall-clock ms one unit of work takes while `n` requests are in flight. */
   #stretch(n: number): number {
-    return (1 + this.#model.contention * (n - 1)) * this.#model.slowdown;
+    const stretch = (1 + this.#model.contention * (n - 1)) * this.#model.slowdown;
+    if (!(stretch > 0 && Number.isFinite(stretch)))
+      throw new RangeError(`capacity model: slowdown and contention must keep work positive, not ${stretch}`);
+    return stretch;
   }
 
   #advance(): void {
@@ -115,19 +122,21 @@ export class SharedProcessor {
     this.#last = now;
     for (;;) {
       const job = this.#jobs[0];
+      if (job === undefined) return;
       // Below a nanosecond, what is left of the interval is rounding: stopping there keeps it from looping.
-      if (job === undefined || (elapsed <= EPSILON_MS && job.turn > EPSILON_MS)) return;
+      if (elapsed <= EPSILON_MS && job.remaining > EPSILON_MS && job.turn > EPSILON_MS) return;
       const stretch = this.#stretch(this.#jobs.length);
-      const step = Math.min(job.turn, elapsed / stretch);
-      elapsed -= step * stretch;
-      job.remaining -= step;
-      job.turn -= step;
+      // Whichever runs out first: the time elapsed, the job's turn, or its work.
+      const wall = Math.max(0, Math.min(elapsed, job.turn, job.remaining * stretch));
+      elapsed -= wall;
+      job.turn -= wall;
+      job.remaining -= wall / stretch;
       if (job.remaining <= EPSILON_MS) {
         this.#jobs.shift();
         job.done();
       } else if (job.turn <= EPSILON_MS) {
         this.#jobs.shift();
-        job.turn = Math.min(job.remaining, this.#model.sliceMs);
+        job.turn = this.#model.sliceMs;
         this.#jobs.push(job);
       }
     }
@@ -142,7 +151,7 @@ export class SharedProcessor {
         this.#advance();
         this.#schedule();
       },
-      Math.max(0, job.turn * this.#stretch(this.#jobs.length)),
+      Math.max(0, Math.min(job.turn, job.remaining * this.#stretch(this.#jobs.length))),
     );
   }
 }

@@ -196,7 +196,8 @@ export const permitWait = meter.createHistogram('ordermanagement.upstream.permit
  * only requests inside a recording span, so with traces sampled or exported nowhere it says little.
  */
 export const requestDuration = meter.createHistogram('ordermanagement.upstream.request_duration_seconds', {
-  description: 'How long a request to an upstream took, from sending it to the last byte of its answer or its timeout',
+  description:
+    'How long a request to an upstream took, from sending it to the last byte of its answer (outcome answered, whatever its status), its timeout or its failure',
   unit: 's',
   advice: { explicitBucketBoundaries: [0.001, 0.0025, ...SECONDS] },
 });

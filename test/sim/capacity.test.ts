@@ -40,20 +40,40 @@ describe('the shared processor of the capacity model', () => {
     const clock = new VirtualClock();
     const processor = new SharedProcessor(model(5), clock);
     // Four clients, each sending its next 5.5 ms request 1 ms after its answer: the service is never
-    // idle, so 400 requests take 400 service times (all together they would idle 1 ms every 4).
-    let served = 0;
+    // idle, so 400 requests are done after 400 service times (all together they would idle 1 ms every 4).
+    let sent = 0;
+    let answered = 0;
     const client = async () => {
-      while (served < 400) {
-        served += 1;
+      while (sent < 400) {
+        sent += 1;
         await processor.serve(5.5);
+        answered += 1;
         await clock.sleep(1);
       }
     };
     const clients = Promise.all(Array.from({ length: 4 }, client));
-    await clock.runUntil(400 * 5.5 + 2);
-    expect(processor.inFlight).toBe(0);
+    await clock.runUntil(400 * 5.5 + 0.5);
+    expect(answered).toBe(400);
+    await clock.runUntil(10_000);
     await clients;
-    expect(served).toBe(400);
+  });
+
+  it('keeps its turns to the switch interval of wall-clock time when the service slows down', async () => {
+    const clock = new VirtualClock();
+    const slow = { ...model(5), slowdown: 2 };
+    const processor = new SharedProcessor(slow, clock);
+    // 5 ms of work each at half speed: turns of 5 ms of wall time, 2.5 ms of work, alternate.
+    const done = await finishTimes(processor, clock, [
+      { at: 0, workMs: 5 },
+      { at: 0, workMs: 5 },
+    ]);
+    expect(done[0]).toBeCloseTo(15, 6);
+    expect(done[1]).toBeCloseTo(20, 6);
+  });
+
+  it('refuses a turn or work that would never end, instead of spinning', () => {
+    expect(() => new SharedProcessor(model(0), new VirtualClock())).toThrow(/sliceMs must be a positive number/);
+    expect(() => new SharedProcessor(model(5), new VirtualClock()).serve(Number.NaN)).toThrow(/work must be a number/);
   });
 
   it('slows every request down as more are in flight (contention)', async () => {

@@ -116,7 +116,8 @@ describe('the metrics endpoint with traces exported nowhere (the shipped default
           (line) =>
             line.startsWith('ordermanagement_upstream_request_duration_seconds_count{') &&
             line.includes(`upstream="${upstream}"`) &&
-            line.includes(`route="${route}"`),
+            line.includes(`route="${route}"`) &&
+            line.includes('outcome="answered"'),
         )
         ?.split(' ')
         .at(-1);
