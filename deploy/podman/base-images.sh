@@ -36,13 +36,17 @@ started=$(date +%s.%N)
 # Prints how long a step took, from $1 (a `date +%s.%N`).
 took() { awk -v from="$1" -v now="$(date +%s.%N)" -v what="$2" 'BEGIN { printf "%s: %.1f s\n", what, now - from }'; }
 
-packages='podman runc catatonit netavark aardvark-dns podman-compose'
+packages='podman runc catatonit netavark aardvark-dns iptables podman-compose'
 command -v podman >/dev/null || fail "podman is not installed (apt-get install -y $packages)"
 # podman-compose reports a failed `podman run` and still exits 0: say it here, before any container.
 [ -e /usr/libexec/podman/catatonit ] ||
   fail "catatonit is not installed (apt-get install -y catatonit): the compose file's init: true needs it"
 [ -e /usr/lib/podman/aardvark-dns ] ||
   fail 'aardvark-dns is not installed (apt-get install -y netavark aardvark-dns): services could not find each other by name'
+# netavark sets up every container's network with the iptables program: without it each start fails
+# with "netavark: No such file or directory", and podman-compose still exits 0.
+[ -x /usr/sbin/iptables ] || command -v iptables >/dev/null ||
+  fail 'iptables is not installed (apt-get install -y iptables): netavark cannot start any container without it'
 command -v curl >/dev/null || fail 'curl is not installed (apt-get install -y curl)'
 podman info >/dev/null 2>&1 || fail "podman does not run with CONTAINERS_CONF=$CONTAINERS_CONF: $(podman info 2>&1 | tail -1)"
 
