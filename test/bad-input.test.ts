@@ -1,5 +1,3 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createUpstream } from '../src/clients/upstream.ts';
@@ -7,6 +5,7 @@ import { enqueueOrders } from '../src/queue/enqueue.ts';
 import { orderJobId, PROCESS_ORDER_JOB, type ProcessOrderData } from '../src/queue/jobs.ts';
 import { replayOrder } from '../src/queue/replay.ts';
 import { configProblems } from './helpers/config-problems.ts';
+import { serveOnLoopback } from './helpers/loopback.ts';
 import { type RunningPipeline, type SimHarness, startPipeline, startSim, testConfig } from './helpers/pipeline.ts';
 import { waitFor } from './helpers/wait.ts';
 
@@ -42,7 +41,7 @@ async function orderApiAnswering(
   target: string,
   answer: (res: import('node:http').ServerResponse) => void,
 ): Promise<string> {
-  const server: Server = createServer(async (req, res) => {
+  return serveOnLoopback(async (req, res) => {
     if (req.method === 'GET' && /^\/orders\/\d+$/.test(req.url ?? '')) return answer(res);
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -54,12 +53,6 @@ async function orderApiAnswering(
     res.writeHead(upstream.statusCode, { 'content-type': 'application/json' });
     res.end(await upstream.body.text());
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  onTestFinished(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  });
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
 const json =

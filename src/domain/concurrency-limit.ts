@@ -5,9 +5,9 @@
  * A delay-based rule in the family of TCP Vegas and Netflix's concurrency-limits: a request's time
  * against the fastest seen for its route (its baseline) says how much of the limit is queueing at the
  * upstream, `queue = limit × (1 − (1 + TOLERANCE) × baseline / time)`, `time` the window's median.
- * The limit grows while fewer than `alpha` requests wait there and shrinks once more than `beta` do, so an upstream with a capacity (a threaded server
- * over SQLite) gets just enough requests to stay busy, while one that only adds latency gets as many as
- * the jobs can make. Timeouts, 429, 503 and 504 are overload whatever the times say: the limit falls by
+ * The limit grows while fewer than ALPHA requests wait there and shrinks once more than BETA do, so
+ * an upstream with a capacity (a threaded server over SQLite) gets just enough requests to stay busy,
+ * while one that only adds latency gets as many as the jobs can make. Timeouts, 429, 503 and 504 are overload whatever the times say: the limit falls by
  * a third. While this process's own event loop is saturated, times measure the process, not the
  * upstream, and the limit holds.
  */

@@ -1,27 +1,16 @@
-import { createServer, type RequestListener, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { RequestListener } from 'node:http';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { freePort } from '../../cli/redis-server.ts';
 import { JsonHttpClient } from '../../src/clients/http.ts';
 import { createOrderApi } from '../../src/clients/order-api.ts';
 import { createStockApi } from '../../src/clients/stock-api.ts';
 import { UpstreamError } from '../../src/errors.ts';
+import { serveOnLoopback } from '../helpers/loopback.ts';
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const close of closers.splice(0)) await close();
 });
-
-/** A real server on loopback that answers whatever the test says. */
-async function upstream(handler: RequestListener): Promise<string> {
-  const server: Server = createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  closers.push(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  });
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
 
 function client(url: string, timeoutMs = 2000): JsonHttpClient {
   const http = new JsonHttpClient('Test API', url, { timeoutMs, connections: 4 });
@@ -48,7 +37,7 @@ const json =
 describe('the Order API client', () => {
   it('sends explicit skip and limit, keeps the base path, and tells how many elements came', async () => {
     const seen: string[] = [];
-    const url = await upstream((req, res) => {
+    const url = await serveOnLoopback((req, res) => {
       seen.push(req.url ?? '');
       json(200, [{ id: 1, wood_type: 'oak', quantity: 2, order_status: 'registered' }, { id: 'x' }])(req, res);
     });
@@ -67,12 +56,12 @@ describe('the Order API client', () => {
     ['a 400', json(400, { error: 'skip and limit must be integers' }), 'permanent'],
     ['a 10 MB body', json(200, `[${'1,'.repeat(5_000_000)}1]`), 'permanent'],
   ])('classifies %s', async (_what, handler, kind) => {
-    const url = await upstream(handler);
+    const url = await serveOnLoopback(handler);
     expect((await failure(createOrderApi(client(url)).listRegistered(0, 10))).kind).toBe(kind);
   });
 
   it('times out on an answer that never comes, as a transient failure', async () => {
-    const url = await upstream(() => {});
+    const url = await serveOnLoopback(() => {});
     const error = await failure(createOrderApi(client(url, 200)).getOrder(1));
     expect(error.kind).toBe('transient');
     expect(error.message).toContain('aborted due to timeout');
@@ -80,7 +69,7 @@ describe('the Order API client', () => {
   });
 
   it('bounds the whole request, even an answer that trickles in faster than the per-chunk timeout', async () => {
-    const url = await upstream((_req, res) => {
+    const url = await serveOnLoopback((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       const drip = setInterval(() => res.write(' '), 50);
       res.once('close', () => clearInterval(drip));
@@ -92,7 +81,7 @@ describe('the Order API client', () => {
   });
 
   it('times out on a body that stalls halfway', async () => {
-    const url = await upstream((_req, res) => {
+    const url = await serveOnLoopback((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.write('[{"id": 1,');
     });
@@ -105,7 +94,7 @@ describe('the Order API client', () => {
   });
 
   it('reads 404 Order not found as order-not-found', async () => {
-    const url = await upstream(json(404, { error: 'Order not found' }));
+    const url = await serveOnLoopback(json(404, { error: 'Order not found' }));
     expect((await failure(createOrderApi(client(url)).getOrder(7))).kind).toBe('order-not-found');
   });
 });
@@ -113,7 +102,7 @@ describe('the Order API client', () => {
 describe('a base URL with credentials', () => {
   it('sends them as basic auth, and not in the request line', async () => {
     const seen: { authorization?: string; url?: string }[] = [];
-    const url = await upstream((req, res) => {
+    const url = await serveOnLoopback((req, res) => {
       seen.push({ authorization: req.headers.authorization, url: req.url });
       json(200, { id: 7, wood_type: 'oak', quantity: 1, order_status: 'registered' })(req, res);
     });
@@ -127,7 +116,7 @@ describe('a base URL with credentials', () => {
 describe('the Stock API client', () => {
   it('sends the Idempotency-Key and reads the new level', async () => {
     let key: string | undefined;
-    const url = await upstream((req, res) => {
+    const url = await serveOnLoopback((req, res) => {
       key = String(req.headers['idempotency-key']);
       json(200, { wood_type: 'oak', quantity: 5 })(req, res);
     });
@@ -136,7 +125,7 @@ describe('the Stock API client', () => {
   });
 
   it('counts a 2xx with an unreadable body as taken, not as a failure to retry', async () => {
-    const url = await upstream(json(200, 'OK'));
+    const url = await serveOnLoopback(json(200, 'OK'));
     expect(await createStockApi(client(url)).decrease('oak', 3, 'k')).toEqual({ kind: 'taken', level: undefined });
   });
 
@@ -146,7 +135,7 @@ describe('the Stock API client', () => {
     [500, { error: 'Unexpected error during stock decrease' }, { kind: 'uncertain', serviceAnswered: true }],
     [504, '<html>Gateway Timeout</html>', { kind: 'uncertain', serviceAnswered: false }],
   ])('reads %i %j as an answer: %j', async (status, body, answer) => {
-    const url = await upstream(json(status, body));
+    const url = await serveOnLoopback(json(status, body));
     expect(await createStockApi(client(url)).decrease('oak', 3, 'k')).toMatchObject(answer);
   });
 
@@ -155,12 +144,12 @@ describe('the Stock API client', () => {
     [429, {}, 'transient'],
     [400, { error: 'Invalid input' }, 'permanent'],
   ])('throws for %i %j, which proves nothing was taken: %s', async (status, body, kind) => {
-    const url = await upstream(json(status, body));
+    const url = await serveOnLoopback(json(status, body));
     expect((await failure(createStockApi(client(url)).decrease('oak', 3, 'k'))).kind).toBe(kind);
   });
 
   it('answers in doubt when the connection breaks after the request was sent', async () => {
-    const url = await upstream((req) => req.socket.destroy());
+    const url = await serveOnLoopback((req) => req.socket.destroy());
     expect(await createStockApi(client(url)).decrease('oak', 3, 'k')).toMatchObject({
       kind: 'uncertain',
       serviceAnswered: false,
@@ -173,7 +162,7 @@ describe('the Stock API client', () => {
   });
 
   it('reads the level of a wood type, and none for one without a stock row', async () => {
-    const url = await upstream((req, res) =>
+    const url = await serveOnLoopback((req, res) =>
       req.url === '/stocks/oak'
         ? json(200, { wood_type: 'oak', quantity: 12 })(req, res)
         : json(404, { error: 'Stock not found' })(req, res),
@@ -192,7 +181,7 @@ describe('a request with a deadline (a stock decrease)', () => {
     const held = new Promise<void>((resolve) => {
       release = resolve;
     });
-    const url = await upstream((req, res) => {
+    const url = await serveOnLoopback((req, res) => {
       reached.push(String(req.url));
       if (reached.length === 1) void held.then(() => json(200, { wood_type: 'oak', quantity: 1 })(req, res));
       else json(200, { wood_type: 'oak', quantity: 1 })(req, res);

@@ -1,15 +1,11 @@
-import { createServer, type RequestListener } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { metrics } from '@opentelemetry/api';
-import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../cli/redis-server.ts';
 import { createRandom } from '../../src/random.ts';
+import { serveOnLoopback } from '../helpers/loopback.ts';
+import { TestReader } from '../helpers/metric-reader.ts';
 
-class TestReader extends MetricReader {
-  protected override async onForceFlush(): Promise<void> {}
-  protected override async onShutdown(): Promise<void> {}
-}
 // The project's meters are taken when its modules load: the provider comes first.
 const reader = new TestReader();
 metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
@@ -19,16 +15,6 @@ const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const close of closers.splice(0)) await close();
 });
-
-async function upstream(handler: RequestListener): Promise<string> {
-  const server = createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  closers.push(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  });
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
 
 /** Sends one PUT through a client labelled `label`; its failure, if any, is ignored. */
 async function put(label: string, url: string, timeoutMs = 2000): Promise<void> {
@@ -57,10 +43,10 @@ async function counts(label: string): Promise<Record<string, number>> {
 
 describe('the upstream request-duration histogram', () => {
   it('counts every request that left, by outcome: answered whatever its status, timed out, failed', async () => {
-    await put('a', await upstream((_req, res) => res.writeHead(200).end('{}')));
-    await put('a', await upstream((_req, res) => res.writeHead(500).end('oops')));
-    await put('a', await upstream(() => {}), 200);
-    await put('a', await upstream((req) => req.socket.destroy()));
+    await put('a', await serveOnLoopback((_req, res) => res.writeHead(200).end('{}')));
+    await put('a', await serveOnLoopback((_req, res) => res.writeHead(500).end('oops')));
+    await put('a', await serveOnLoopback(() => {}), 200);
+    await put('a', await serveOnLoopback((req) => req.socket.destroy()));
     expect(await counts('a')).toEqual({
       'PUT /orders/:id answered': 2,
       'PUT /orders/:id timeout': 1,

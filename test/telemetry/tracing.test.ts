@@ -1,17 +1,13 @@
 import { Writable } from 'node:stream';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { MetricReader } from '@opentelemetry/sdk-metrics';
 import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { afterAll, afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import winston from 'winston';
+import { TestReader } from '../helpers/metric-reader.ts';
 
 // The SDK starts before the application's modules are imported, as in the preload. (Vitest loads
 // CommonJS dependencies such as ioredis through require, which the SDK patches without the ESM
 // hook; the preload's real ESM path is checked by otlp.test.ts in a child process.)
-class TestReader extends MetricReader {
-  protected override async onForceFlush(): Promise<void> {}
-  protected override async onShutdown(): Promise<void> {}
-}
 const exporter = new InMemorySpanExporter();
 const processor = new SimpleSpanProcessor({ exporter });
 const reader = new TestReader();
