@@ -95,11 +95,15 @@ debian_image() {
 }
 
 # npm packages, installed once into the cache: `npm install --prefix DIR node@24` fetches the node
-# binary for this platform (DIR/node_modules/node/bin/node); npm itself comes as its own package.
+# binary for this platform (DIR/node_modules/node/bin/node) in a preinstall script, which npm 11.19
+# runs only when the project allows it, so each cache is a project that does; a package without its
+# binary is fetched again. npm itself comes as its own package.
 npm_package() {
   local dir=$cache/npm-$1
-  if [ ! -d "$dir/node_modules/$2" ]; then
+  if [ ! -e "$dir/node_modules/$2/bin/$2" ]; then
     command -v npm >/dev/null || fail 'npm is not on PATH (apt-get install -y npm, or bash .ci/run, which installs Node 24)'
+    mkdir -p "$dir"
+    echo "{ \"private\": true, \"allowScripts\": { \"$2\": true } }" >"$dir/package.json"
     npm install --prefix "$dir" --no-audit --no-fund --no-save "$2@$3" >"$cache/npm-$1.log" 2>&1 ||
       fail "npm install $2@$3 failed (is the npm registry reachable?): see $cache/npm-$1.log"
   fi
