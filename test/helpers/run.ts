@@ -38,6 +38,8 @@ export function run(program: string, args: readonly string[], options: RunOption
       clearTimeout(timer);
       resolve({ code, stdout, stderr, seconds: (performance.now() - started) / 1000 });
     });
+    // A program may exit without reading its input (EPIPE): its exit code and output say what happened.
+    child.stdin.once('error', () => {});
     child.stdin.end(options.input ?? '');
   });
 }
