@@ -1,5 +1,3 @@
-import { boardOptions } from '../../src/board/options.ts';
-import { startBoard } from '../../src/board/server.ts';
 import { createUpstream } from '../../src/clients/upstream.ts';
 import { createQueues } from '../../src/queue/queues.ts';
 import { exitOnSignals } from '../shutdown.ts';
@@ -23,6 +21,11 @@ export const boardCommand: Command = {
     const { config, logger } = createContext('board');
     const queues = createQueues(config, 'blocking', logger);
     const upstream = createUpstream(config);
+    // Bull Board and its web framework take a tenth of a worker's start-up: only the commands that serve them load them.
+    const [{ boardOptions }, { startBoard }] = await Promise.all([
+      import('../../src/board/options.ts'),
+      import('../../src/board/server.ts'),
+    ]);
     const board = await boardOptions(config, {
       queues,
       orderApi: upstream.orderApi,

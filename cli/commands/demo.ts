@@ -1,5 +1,3 @@
-import { boardOptions } from '../../src/board/options.ts';
-import { startBoard } from '../../src/board/server.ts';
 import { createUpstream } from '../../src/clients/upstream.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
@@ -158,6 +156,11 @@ async function startDemoBoard(
 ): Promise<Listening> {
   const upstream = createUpstream(config);
   stops.push(() => upstream.close());
+  // Loaded here, as the board command does, so that a worker's start-up never pays for Bull Board.
+  const [{ boardOptions }, { startBoard }] = await Promise.all([
+    import('../../src/board/options.ts'),
+    import('../../src/board/server.ts'),
+  ]);
   const options = await boardOptions(config, { queues, orderApi: upstream.orderApi, logger, readinessChecks });
   const board = await startBoard(options).catch((error: unknown) => {
     const taken =
