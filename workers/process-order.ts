@@ -146,8 +146,9 @@ async function runSteps(
   // A retry, a stalled job run again or a replay may find its decision already made: only the status is left.
   const recorded = job.attemptsStarted > 1 ? await deps.ledger.order(orderId) : undefined;
   let outcome = recorded && decided(recorded);
+  // The order this attempt decided from; none when the ledger held an earlier attempt's decision.
+  let order: Order | undefined;
   if (outcome === undefined) {
-    let order: Order;
     try {
       order = (await listedOrder(job, data, deps)) ?? (await deps.orderApi.getOrder(orderId));
     } catch (error) {
@@ -163,7 +164,6 @@ async function runSteps(
       return { orderId, outcome: 'skipped', status: order.status };
     }
     outcome = await deps.stock.take(order);
-    log.info('stock call decided the outcome', { outcome, woodType: order.woodType, quantity: order.quantity });
   }
   try {
     await deps.orderApi.setStatus(orderId, outcome);
@@ -172,7 +172,11 @@ async function runSteps(
       return vanished(orderId, outcome, deps, log);
     throw error;
   }
-  log.info('order status set', { status: outcome });
+  // One line per order: a worker writes hundreds a second, each a write to stdout.
+  log.info('order status set', {
+    status: outcome,
+    ...(order ? { woodType: order.woodType, quantity: order.quantity } : { fromLedger: true }),
+  });
   return { orderId, outcome, status: outcome };
 }
 

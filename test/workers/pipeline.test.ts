@@ -34,10 +34,24 @@ describe('the business loop', () => {
   it('ships, blocks and closes 500 orders exactly as the stock allows', async () => {
     // elm has no stock row (closed); birch is short (some blocked); the rest have plenty.
     const h = await harness({ orders: 500, stock: { oak: 10_000, maple: 10_000, pine: 10_000, birch: 150 } });
-    const p = await pipeline(h.sim, { PAGE_SIZE: '100' });
+    const { logger, lines } = capturingLogger('info');
+    const p = await startPipeline(testConfig(h.sim, { PAGE_SIZE: '100' }), logger);
+    onTestFinished(() => p.close());
     await upsertCycleScheduler(p.queues.cycles, p.config);
 
     await waitFor('every order to leave registered', () => h.store.countByStatus().registered === 0);
+    // At info, one line per order (a worker writes hundreds a second), saying what decided it.
+    await waitFor('every status line', () => lines.filter((l) => l.orderId !== undefined).length >= 500);
+    const perOrder = lines.filter((line) => line.orderId !== undefined);
+    expect(perOrder.map((line) => line.message)).toEqual(Array(500).fill('order status set'));
+    for (const line of perOrder) {
+      const order = h.store.orders.get(line.orderId as number);
+      expect(line).toMatchObject({
+        status: order?.order_status,
+        woodType: order?.wood_type,
+        quantity: order?.quantity,
+      });
+    }
 
     const orders = [...h.store.orders.values()];
     const byType = (type: string) => orders.filter((o) => o.wood_type === type);
