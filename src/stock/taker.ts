@@ -10,6 +10,9 @@ import type { LockHold, StockLock } from './lock.ts';
 
 export type { StockTakerOptions } from './context.ts';
 
+/** How often a batch held back by the spacing looks whether the Order API still has status updates queued. */
+const HOLD_CHECK_MS = 50;
+
 export interface StockTaker {
   /**
    * Takes the order's stock at most once, whatever attempts, replays or crashes came before, and
@@ -74,14 +77,19 @@ export function createStockTaker(options: StockTakerOptions): StockTaker {
   /**
    * Waits out the spacing since the wood type's last decrease, while the orders would wait anyway
    * (their status updates queue for the Order API) and no full batch waits. Otherwise it would only
-   * add latency, and cap a worker at its concurrency per spacing.
+   * add latency, and cap a worker at its concurrency per spacing: the queue is looked at again every
+   * HOLD_CHECK_MS, so an Order API that runs out of work gets the next orders at once.
    */
   async function spaced(woodType: WoodType, waiters: readonly Waiter[]): Promise<void> {
-    const wait = (lastSent.get(woodType) ?? Number.NEGATIVE_INFINITY) + options.batchSpacingMs - performance.now();
-    if (wait <= 0 || waiters.length >= options.maxBatch || !options.holdBatches()) return;
+    const due = (lastSent.get(woodType) ?? Number.NEGATIVE_INFINITY) + options.batchSpacingMs;
     const full = new AbortController();
+    const signal = AbortSignal.any([closing.signal, full.signal]);
     wakers.set(woodType, () => full.abort());
-    await sleep(wait, undefined, { signal: AbortSignal.any([closing.signal, full.signal]) }).catch(() => {});
+    while (!signal.aborted && waiters.length < options.maxBatch && options.holdBatches()) {
+      const wait = due - performance.now();
+      if (wait <= 0) break;
+      await sleep(Math.min(wait, HOLD_CHECK_MS), undefined, { signal }).catch(() => {});
+    }
     wakers.delete(woodType);
   }
 

@@ -624,6 +624,36 @@ describe('the stock taker, coalescing the orders that wait for one wood type', (
     expect(blockedPine.every((o) => o.quantity > (s.h.store.stock.get('pine') ?? 0))).toBe(true);
   });
 
+  it("holds a wood type's next decrease while the Order API has status updates queued: later orders join it", async () => {
+    const s = await setup({ errorRate: 0, nonAtomic: true, latencyMs: 5 });
+    let backlog = true;
+    const taker = s.replica({ maxBatch: 100, batchSpacingMs: 60_000, holdBatches: () => backlog });
+    const maples = () => s.h.store.decreaseLog.filter((d) => d.woodType === 'maple').length;
+    // The first decrease of a wood type goes at once.
+    expect(await taker.take(order('maple', 1))).toBe('shipped');
+    const held = taker.take(order('maple', 2));
+    // An oak order's whole round trip (lock, level, ledger, decrease) is the clock: maple's waits meanwhile.
+    expect(await taker.take(order('oak', 1))).toBe('shipped');
+    expect(maples()).toBe(1);
+    const joined = taker.take(order('maple', 3));
+    backlog = false;
+    expect(await Promise.all([held, joined])).toEqual(['shipped', 'shipped']);
+    // Both held orders went in one request of 5.
+    expect(s.h.store.decreaseLog.filter((d) => d.woodType === 'maple').map((d) => d.quantity)).toEqual([1, 5]);
+  });
+
+  it('lets a held decrease go as soon as the Order API has nothing queued, not when the spacing ends', async () => {
+    const s = await setup({ errorRate: 0, nonAtomic: true, latencyMs: 5 });
+    let backlog = true;
+    const taker = s.replica({ maxBatch: 100, batchSpacingMs: 60_000, holdBatches: () => backlog });
+    expect(await taker.take(order('birch', 1))).toBe('shipped');
+    const held = taker.take(order('birch', 2));
+    expect(await taker.take(order('oak', 1))).toBe('shipped');
+    backlog = false;
+    // Within the test's deadline, far inside the minute of spacing.
+    expect(await held).toBe('shipped');
+  });
+
   it('goes one by one when the level moved between the 400 and the retake', async () => {
     const h = await startSim(
       { orders: 0, stock: { pine: 30 } },
