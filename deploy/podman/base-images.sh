@@ -102,10 +102,13 @@ npm_package() {
   local dir=$cache/npm-$1
   if [ ! -e "$dir/node_modules/$2/bin/$2" ]; then
     command -v npm >/dev/null || fail 'npm is not on PATH (apt-get install -y npm, or bash .ci/run, which installs Node 24)'
-    mkdir -p "$dir"
+    # npm keeps an installed package as it is: a cache left without the binary is started afresh.
+    rm -rf "$dir" && mkdir -p "$dir"
     echo "{ \"private\": true, \"allowScripts\": { \"$2\": true } }" >"$dir/package.json"
     npm install --prefix "$dir" --no-audit --no-fund --no-save "$2@$3" >"$cache/npm-$1.log" 2>&1 ||
       fail "npm install $2@$3 failed (is the npm registry reachable?): see $cache/npm-$1.log"
+    [ -e "$dir/node_modules/$2/bin/$2" ] ||
+      fail "npm install $2@$3 left no $dir/node_modules/$2/bin/$2 (did its install script run?): see $cache/npm-$1.log"
   fi
   echo "$dir/node_modules/$2"
 }
@@ -115,8 +118,12 @@ node_image() {
   t=$(date +%s.%N)
   context=$(mktemp -d "$cache/node-context.XXXXXX")
   scratch+=("$context")
-  cp -L "$(npm_package node node "$node_major")/bin/node" "$context/node"
-  cp -a "$(npm_package npm npm "$npm_major")" "$context/npm"
+  local node_package npm_package_dir
+  # Assigned first: a failure inside $(…) would only end the subshell.
+  node_package=$(npm_package node node "$node_major") || exit 1
+  npm_package_dir=$(npm_package npm npm "$npm_major") || exit 1
+  cp -L "$node_package/bin/node" "$context/node"
+  cp -a "$npm_package_dir" "$context/npm"
   cp /etc/ssl/certs/ca-certificates.crt "$context/" || fail 'no /etc/ssl/certs/ca-certificates.crt on this host'
   podman build --format docker --network=host --pull=never -f "$here/node.Containerfile" \
     --build-arg "BASE=$DEBIAN_IMAGE" -t "$NODE_IMAGE" "$context" >"$cache/node-build.log" 2>&1 ||
