@@ -164,6 +164,8 @@ async function runSteps(
       return { orderId, outcome: 'skipped', status: order.status };
     }
     outcome = await deps.stock.take(order);
+    // The status line below says it once written; should the write fail, this says what was decided.
+    log.debug('stock call decided the outcome', { outcome, woodType: order.woodType, quantity: order.quantity });
   }
   try {
     await deps.orderApi.setStatus(orderId, outcome);

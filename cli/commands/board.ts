@@ -19,13 +19,13 @@ export const boardCommand: Command = {
   settings: ['board', 'redis', 'upstream', 'stock', 'telemetry'],
   async run() {
     const { config, logger } = createContext('board');
-    const queues = createQueues(config, 'blocking', logger);
-    const upstream = createUpstream(config);
     // Bull Board and its web framework take a tenth of a worker's start-up: only the commands that serve them load them.
     const [{ boardOptions }, { startBoard }] = await Promise.all([
       import('../../src/board/options.ts'),
       import('../../src/board/server.ts'),
     ]);
+    const queues = createQueues(config, 'blocking', logger);
+    const upstream = createUpstream(config);
     const board = await boardOptions(config, {
       queues,
       orderApi: upstream.orderApi,

@@ -275,6 +275,11 @@ export class JsonHttpClient {
     return this.#limiter?.queued ?? 0;
   }
 
+  /** Requests allowed in flight now (the adaptive limit). */
+  get limit(): number {
+    return this.#limiter?.limit ?? Number.POSITIVE_INFINITY;
+  }
+
   close(): Promise<void> {
     this.#stopObserving();
     return this.#pool.close();

@@ -8,7 +8,10 @@ import { createStockApi, type StockApi } from './stock-api.ts';
 export interface Upstream {
   readonly orderApi: OrderApi;
   readonly stockApi: StockApi;
-  /** Whether requests to the Order API wait for a permit now: status updates are the bottleneck. */
+  /**
+   * Whether a full round of requests waits for Order-API permits beyond those in flight: status updates
+   * are the bottleneck, with work queued for longer than a stock decrease takes to turn into more.
+   */
   ordersBusy(): boolean;
   close(): Promise<void>;
 }
@@ -32,7 +35,7 @@ export function createUpstream(
   return {
     orderApi: createOrderApi(orders),
     stockApi: createStockApi(stocks),
-    ordersBusy: () => orders.waiting > 0,
+    ordersBusy: () => orders.waiting > 0 && orders.waiting >= orders.limit,
     async close() {
       await Promise.all([orders.close(), stocks.close()]);
     },

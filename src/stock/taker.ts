@@ -78,10 +78,15 @@ export function createStockTaker(options: StockTakerOptions): StockTaker {
    * Waits out the spacing since the wood type's last decrease, while the orders would wait anyway
    * (their status updates queue for the Order API) and no full batch waits. Otherwise it would only
    * add latency, and cap a worker at its concurrency per spacing: the queue is looked at again every
-   * HOLD_CHECK_MS, so an Order API that runs out of work gets the next orders at once.
+   * HOLD_CHECK_MS, and the batch leaves while a round of requests still waits there.
    */
   async function spaced(woodType: WoodType, waiters: readonly Waiter[]): Promise<void> {
-    const due = (lastSent.get(woodType) ?? Number.NEGATIVE_INFINITY) + options.batchSpacingMs;
+    // A held order keeps at least half of its lock wait (STOCK_LOCK_WAIT_MS) for the lock itself.
+    const patience = ((waiters[0]?.deadline ?? Number.POSITIVE_INFINITY) - Date.now()) / 2;
+    const due = Math.min(
+      (lastSent.get(woodType) ?? Number.NEGATIVE_INFINITY) + options.batchSpacingMs,
+      performance.now() + patience,
+    );
     const full = new AbortController();
     const signal = AbortSignal.any([closing.signal, full.signal]);
     wakers.set(woodType, () => full.abort());

@@ -624,10 +624,13 @@ describe('the stock taker, coalescing the orders that wait for one wood type', (
     expect(blockedPine.every((o) => o.quantity > (s.h.store.stock.get('pine') ?? 0))).toBe(true);
   });
 
+  // A minute of spacing against a 5 s test: a hold that only ended with the spacing would fail here.
+  const HELD_MS = 60_000;
+
   it("holds a wood type's next decrease while the Order API has status updates queued: later orders join it", async () => {
     const s = await setup({ errorRate: 0, nonAtomic: true, latencyMs: 5 });
     let backlog = true;
-    const taker = s.replica({ maxBatch: 100, batchSpacingMs: 60_000, holdBatches: () => backlog });
+    const taker = s.replica({ maxBatch: 100, batchSpacingMs: HELD_MS, holdBatches: () => backlog });
     const maples = () => s.h.store.decreaseLog.filter((d) => d.woodType === 'maple').length;
     // The first decrease of a wood type goes at once.
     expect(await taker.take(order('maple', 1))).toBe('shipped');
@@ -636,23 +639,44 @@ describe('the stock taker, coalescing the orders that wait for one wood type', (
     expect(await taker.take(order('oak', 1))).toBe('shipped');
     expect(maples()).toBe(1);
     const joined = taker.take(order('maple', 3));
+    // The Order API has nothing queued any more: the held batch leaves at once, not when the spacing ends.
     backlog = false;
     expect(await Promise.all([held, joined])).toEqual(['shipped', 'shipped']);
     // Both held orders went in one request of 5.
     expect(s.h.store.decreaseLog.filter((d) => d.woodType === 'maple').map((d) => d.quantity)).toEqual([1, 5]);
-  });
+  }, 5000);
 
-  it('lets a held decrease go as soon as the Order API has nothing queued, not when the spacing ends', async () => {
+  it('lets a full batch go at once, however long the Order API stays busy', async () => {
     const s = await setup({ errorRate: 0, nonAtomic: true, latencyMs: 5 });
-    let backlog = true;
-    const taker = s.replica({ maxBatch: 100, batchSpacingMs: 60_000, holdBatches: () => backlog });
+    const taker = s.replica({ maxBatch: 3, batchSpacingMs: HELD_MS, holdBatches: () => true });
     expect(await taker.take(order('birch', 1))).toBe('shipped');
-    const held = taker.take(order('birch', 2));
+    const first = [taker.take(order('birch', 1)), taker.take(order('birch', 1))];
     expect(await taker.take(order('oak', 1))).toBe('shipped');
-    backlog = false;
-    // Within the test's deadline, far inside the minute of spacing.
-    expect(await held).toBe('shipped');
-  });
+    // The third order fills the batch: it wakes the hold.
+    expect(await Promise.all([...first, taker.take(order('birch', 1))])).toEqual(['shipped', 'shipped', 'shipped']);
+    expect(s.h.store.decreaseLog.filter((d) => d.woodType === 'birch').map((d) => d.quantity)).toEqual([1, 3]);
+  }, 5000);
+
+  it('holds an order for at most half its lock wait, so the hold never makes it time out', async () => {
+    const s = await setup({ errorRate: 0, nonAtomic: true, latencyMs: 5 });
+    const taker = s.replica({ maxBatch: 100, batchSpacingMs: HELD_MS, holdBatches: () => true, waitMs: 1000 });
+    expect(await taker.take(order('pine', 1))).toBe('shipped');
+    const started = performance.now();
+    expect(await taker.take(order('pine', 2))).toBe('shipped');
+    // Half of the 1 s lock wait, then the lock and the request: a StockLockTimeout would have thrown above.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(450);
+  }, 5000);
+
+  it('hands back held orders at once when the worker shuts down: their decrease was never sent', async () => {
+    const s = await setup({ errorRate: 0, nonAtomic: true, latencyMs: 5 });
+    const taker = s.replica({ maxBatch: 100, batchSpacingMs: HELD_MS, holdBatches: () => true });
+    expect(await taker.take(order('maple', 1))).toBe('shipped');
+    const held = taker.take(order('maple', 2));
+    expect(await taker.take(order('oak', 1))).toBe('shipped');
+    taker.close();
+    await expect(held).rejects.toThrow(/shutting down/);
+    expect(s.h.store.decreaseLog.filter((d) => d.woodType === 'maple')).toHaveLength(1);
+  }, 5000);
 
   it('goes one by one when the level moved between the 400 and the retake', async () => {
     const h = await startSim(
