@@ -27,7 +27,7 @@ import { createProcessOrderProcessor } from './process-order.ts';
 
 /**
  * The least time between two decreases of one wood type per process, while status updates queue for
- * the Order API (then the orders wait anyway; a batch leaves as soon as that queue empties). Every
+ * the Order API (then the orders wait anyway; a batch leaves once less than a round waits there). Every
  * decrease costs the Stock API the same whatever its quantity, a level read and a decrease: spaced
  * so, a wood type costs it two requests a second however many orders come. Against the reference
  * services on two cores, 1 s instead of 200 ms took three quarters of the Stock API's CPU away from

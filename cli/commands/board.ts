@@ -4,6 +4,18 @@ import { exitOnSignals } from '../shutdown.ts';
 import type { Command } from './command.ts';
 import { createContext } from './context.ts';
 
+/**
+ * The board's modules. Bull Board and its web framework take a tenth of a worker's start-up: only the
+ * commands that serve them (board, demo) load them, when they run.
+ */
+export async function loadBoard() {
+  const [{ boardOptions }, { startBoard }] = await Promise.all([
+    import('../../src/board/options.ts'),
+    import('../../src/board/server.ts'),
+  ]);
+  return { boardOptions, startBoard };
+}
+
 /** `ordermanagement board`: Bull Board, replay and search by order id, behind basic auth. */
 export const boardCommand: Command = {
   summary: 'Bull Board with replay and search by order id, behind basic auth',
@@ -19,11 +31,7 @@ export const boardCommand: Command = {
   settings: ['board', 'redis', 'upstream', 'stock', 'telemetry'],
   async run() {
     const { config, logger } = createContext('board');
-    // Bull Board and its web framework take a tenth of a worker's start-up: only the commands that serve them load them.
-    const [{ boardOptions }, { startBoard }] = await Promise.all([
-      import('../../src/board/options.ts'),
-      import('../../src/board/server.ts'),
-    ]);
+    const { boardOptions, startBoard } = await loadBoard();
     const queues = createQueues(config, 'blocking', logger);
     const upstream = createUpstream(config);
     const board = await boardOptions(config, {

@@ -17,6 +17,7 @@ import { serveMetrics } from '../../src/telemetry/sdk.ts';
 import { startWorkers, type Workers } from '../../workers/index.ts';
 import { hasRedisServer, type RedisServer, startRedisServer } from '../redis-server.ts';
 import { exitOnSignals } from '../shutdown.ts';
+import { loadBoard } from './board.ts';
 import type { Command } from './command.ts';
 
 const NO_REDIS = `The demo needs Redis. Either install redis-server (Debian/Ubuntu: apt-get install redis-server;
@@ -156,11 +157,7 @@ async function startDemoBoard(
 ): Promise<Listening> {
   const upstream = createUpstream(config);
   stops.push(() => upstream.close());
-  // Loaded here, as the board command does, so that a worker's start-up never pays for Bull Board.
-  const [{ boardOptions }, { startBoard }] = await Promise.all([
-    import('../../src/board/options.ts'),
-    import('../../src/board/server.ts'),
-  ]);
+  const { boardOptions, startBoard } = await loadBoard();
   const options = await boardOptions(config, { queues, orderApi: upstream.orderApi, logger, readinessChecks });
   const board = await startBoard(options).catch((error: unknown) => {
     const taken =

@@ -35,7 +35,8 @@ export function createUpstream(
   return {
     orderApi: createOrderApi(orders),
     stockApi: createStockApi(stocks),
-    ordersBusy: () => orders.waiting > 0 && orders.waiting >= orders.limit,
+    // The limit is at least 1, and infinite without a limiter (when nothing ever waits).
+    ordersBusy: () => orders.waiting >= orders.limit,
     async close() {
       await Promise.all([orders.close(), stocks.close()]);
     },

@@ -7,9 +7,9 @@
  * upstream, `queue = limit × (1 − (1 + TOLERANCE) × baseline / time)`, `time` the window's median.
  * The limit grows while fewer than ALPHA requests wait there and shrinks once more than BETA do, so
  * an upstream with a capacity (a threaded server over SQLite) gets just enough requests to stay busy,
- * while one that only adds latency gets as many as the jobs can make. Timeouts, 429, 503 and 504 are overload whatever the times say: the limit falls by
- * a third. While this process's own event loop is saturated, times measure the process, not the
- * upstream, and the limit holds.
+ * while one that only adds latency gets as many as the jobs can make. Timeouts, 429, 503 and 504 are
+ * overload whatever the times say: the limit falls by a third. While this process's own event loop is
+ * saturated, times measure the process, not the upstream, and the limit holds.
  */
 
 export interface LimitWindow {

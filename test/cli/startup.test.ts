@@ -1,13 +1,11 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, inject, it, onTestFinished } from 'vitest';
+import { spawnCli } from '../helpers/cli.ts';
 import { waitFor } from '../helpers/wait.ts';
-
-const CLI = fileURLToPath(new URL('../../cli/ordermanagement.ts', import.meta.url));
 
 /** A preload that names, on stderr, every module of Bull Board or its web framework the process resolves. */
 function boardModuleSpy(): string {
@@ -30,10 +28,11 @@ registerHooks({
   return pathToFileURL(file).href;
 }
 
-/** Runs `ordermanagement <command>` under the spy until `ready` shows in its output, then stops it. */
+/** Runs `ordermanagement <command>` under the spy until `ready` shows in its output; it is stopped when the test ends. */
 async function outputUntil(command: string, ready: RegExp, env: Record<string, string>): Promise<string> {
-  const child = spawn(process.execPath, ['--import', boardModuleSpy(), CLI, command], {
-    env: {
+  const { child, output } = spawnCli(
+    [command],
+    {
       PATH: process.env.PATH,
       REDIS_URL: inject('redisUrl'),
       QUEUE_PREFIX: `{startup-${randomUUID().slice(0, 8)}}`,
@@ -42,21 +41,13 @@ async function outputUntil(command: string, ready: RegExp, env: Record<string, s
       LOG_LEVEL: 'info',
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  onTestFinished(async () => {
-    if (child.exitCode === null) child.kill('SIGKILL');
-    await exited;
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  await waitFor(`${command} to log ${ready}`, () => ready.test(output) || child.exitCode !== null, {
+    ['--import', boardModuleSpy()],
+  );
+  await waitFor(`${command} to log ${ready}`, () => ready.test(output()) || child.exitCode !== null, {
     timeoutMs: 30_000,
   });
-  expect(output).toMatch(ready);
-  return output;
+  expect(output()).toMatch(ready);
+  return output();
 }
 
 describe('start-up', () => {

@@ -22,10 +22,15 @@ export const isRunning = (proc: LongRunning): boolean => proc.child.exitCode ===
 
 /**
  * Starts `ordermanagement <args>` as a real process that lives on (a role, or a command whose output
- * the test closes); it is killed when the test finishes, whatever happened.
+ * the test closes); it is killed when the test finishes, whatever happened. `nodeArgs` go to Node
+ * before the CLI (a preload, say).
  */
-export function spawnCli(args: readonly string[], env: NodeJS.ProcessEnv): LongRunning {
-  const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnCli(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  nodeArgs: readonly string[] = [],
+): LongRunning {
+  const child = spawn(process.execPath, [...nodeArgs, CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const collect = (chunk: Buffer) => {
     output += chunk.toString();
